@@ -1,0 +1,3 @@
+from vetgate.main import main
+
+raise SystemExit(main())

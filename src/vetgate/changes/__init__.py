@@ -1,0 +1,1 @@
+"""All git access lives here; everything it returns is plain frozen data (``model``)."""

@@ -1,0 +1,104 @@
+"""Running git. Every git process vetgate starts goes through ``run_git``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+
+from vetgate.errors import GitError
+
+# Settings that keep git's output machine-readable whatever the user's config says.
+_STABLE_CONFIG = (
+    "-c", "core.quotepath=false",
+    "-c", "color.ui=false",
+    "-c", "diff.noprefix=false",
+    "-c", "log.showSignature=false",
+    "-c", "i18n.logOutputEncoding=UTF-8",
+)
+
+
+def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ)
+    # Never let a pager, an editor or a locale change what git prints. GIT_DIR and
+    # GIT_INDEX_FILE are kept: inside a hook they point at the repository and index in use.
+    env.update({"GIT_PAGER": "cat", "PAGER": "cat", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"})
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_git(
+    args: Sequence[str],
+    cwd: str,
+    *,
+    input: bytes | None = None,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git ARGS`` in ``cwd`` and return the completed process (stdout/stderr as bytes).
+
+    With ``check`` (the default) a non-zero exit raises ``GitError`` naming the command and
+    git's own message.
+    """
+    cmd = ["git", *_STABLE_CONFIG, *args]
+    try:
+        proc = subprocess.run(
+            cmd, cwd=cwd, input=input, capture_output=True, env=_env(env), check=False,
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH; install git and try again") from exc
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = message[-1] if message else f"exit code {proc.returncode}"
+        raise GitError(f"`git {' '.join(args)}` failed: {detail}")
+    return proc
+
+
+def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
+               chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    """Run ``git ARGS`` and yield its stdout split on ``sep`` as it arrives (constant memory).
+
+    Raises ``GitError`` if git exits non-zero once the stream is drained.
+    """
+    cmd = ["git", *_STABLE_CONFIG, *args]
+    try:
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(None),
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH; install git and try again") from exc
+    assert proc.stdout is not None and proc.stderr is not None
+    pending = b""
+    try:
+        while True:
+            chunk = proc.stdout.read(chunk_size)
+            if not chunk:
+                break
+            pending += chunk
+            *records, pending = pending.split(sep)
+            yield from records
+        if pending:
+            yield pending
+    finally:
+        if proc.poll() is None:
+            proc.stdout.close()
+            proc.kill()
+        stderr = proc.stderr.read()
+        proc.stderr.close()
+        returncode = proc.wait()
+    if returncode != 0:
+        lines = stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = lines[-1] if lines else f"exit code {returncode}"
+        raise GitError(f"`git {' '.join(args)}` failed: {detail}")
+
+
+def repo_root(cwd: str) -> str:
+    """The work tree's top level; ``GitError`` with the remedy when ``cwd`` is not in a repo."""
+    proc = run_git(["rev-parse", "--show-toplevel"], cwd, check=False)
+    if proc.returncode != 0:
+        raise GitError(
+            f"{os.path.abspath(cwd)} is not inside a git work tree; run vetgate from a "
+            "repository (or pass -C DIR)"
+        )
+    return proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n")

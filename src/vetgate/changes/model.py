@@ -1,0 +1,78 @@
+"""The change under evaluation, as plain frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+FileStatus = Literal["A", "M", "D", "R", "C", "T"]
+EntryKind = Literal["file", "symlink", "submodule"]
+ChangeMode = Literal["staged", "range", "commit"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit of the change, or the pending commit (``sha`` None) of a staged change."""
+
+    sha: str | None
+    parents: tuple[str, ...]
+    author: Identity
+    committer: Identity
+    author_time: int  # unix seconds
+    commit_time: int
+    # The full message, decoded as UTF-8 (invalid bytes replaced); for a pending commit, the
+    # message with comment lines and everything below the scissors line removed.
+    message: str
+    # Repository-relative paths this commit touched against its first parent, including the old
+    # path of renames; empty for merge commits (their content is judged through the range diff).
+    paths: frozenset[str] = frozenset()
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0].strip()
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One entry of the diff from base to head (or index against HEAD)."""
+
+    path: str  # the new path ("" never; for deletions the deleted path)
+    status: FileStatus
+    old_path: str | None = None  # set for R and C
+    added: int = 0
+    removed: int = 0
+    binary: bool = False
+    kind: EntryKind = "file"
+    old_blob: str | None = None  # None when absent (added file)
+    new_blob: str | None = None  # None when absent (deleted file)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every path this change is known under: new path and, for renames/copies, the old one."""
+        return (self.path,) if self.old_path is None else (self.path, self.old_path)
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What ``check`` evaluates."""
+
+    mode: ChangeMode
+    root: str  # absolute path of the work tree's top level
+    base: str | None  # merge-base sha (range), HEAD sha (staged; None when HEAD is unborn)
+    head: str | None  # head sha; None for a staged change
+    commits: tuple[Commit, ...]  # oldest first; a staged change has the one pending commit
+    files: tuple[FileChange, ...]
+    branch: str | None = None  # the head branch, when known

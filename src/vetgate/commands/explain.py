@@ -1,0 +1,11 @@
+"""`vetgate explain` (not built yet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vetgate.errors import UsageError
+
+
+def run(**options: Any) -> int:
+    raise UsageError("`vetgate explain` is not available yet")

@@ -1,0 +1,11 @@
+"""`vetgate hook` (not built yet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vetgate.errors import UsageError
+
+
+def run(**options: Any) -> int:
+    raise UsageError("`vetgate hook` is not available yet")

@@ -1,0 +1,11 @@
+"""`vetgate init` (not built yet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vetgate.errors import UsageError
+
+
+def run(**options: Any) -> int:
+    raise UsageError("`vetgate init` is not available yet")

@@ -1,0 +1,11 @@
+"""`vetgate install-hooks` (not built yet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vetgate.errors import UsageError
+
+
+def run(**options: Any) -> int:
+    raise UsageError("`vetgate install-hooks` is not available yet")

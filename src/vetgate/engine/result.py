@@ -1,0 +1,58 @@
+"""The explained result tree. Evaluation builds it; reporters only format it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from vetgate.changes.model import ChangeMode, FileChange
+from vetgate.policy.model import Level, SourceLocation
+from vetgate.provenance.model import CommitOrigin, Evidence
+
+Status = Literal["pass", "fail", "pending", "skip"]
+Verdict = Literal["pass", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class RequirementResult:
+    kind: str  # forbid | tests | review | trailer | label | max_lines | signed
+    status: Status
+    message: str  # why, and for an unmet requirement the one step that satisfies it
+    paths: tuple[str, ...] = ()  # the files this requirement speaks about
+    details: tuple[str, ...] = ()  # e.g. approvals counted, approvals that went stale and why
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    source: SourceLocation
+    level: Level
+    status: Status
+    description: str = ""
+    paths: tuple[str, ...] = ()  # matching changed files (new path; old path for deletions)
+    origin: Literal["ai", "human", "mixed", "none"] = "none"  # of the matching files
+    requirements: tuple[RequirementResult, ...] = ()
+    evidence: tuple[Evidence, ...] = ()  # AI evidence of the commits that touched ``paths``
+    reason: str = ""  # for skip: why the rule did not apply
+
+
+@dataclass(frozen=True)
+class FileResult:
+    change: FileChange
+    origin: Literal["ai", "human"]
+    rules: tuple[str, ...] = ()  # ids of rules matching any of its paths
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    verdict: Verdict
+    mode: ChangeMode
+    base: str | None
+    head: str | None
+    policy_files: tuple[str, ...]
+    commits: tuple[CommitOrigin, ...]
+    files: tuple[FileResult, ...]
+    results: tuple[RuleResult, ...]
+    ci: bool = False  # evaluated with CI authority (review evidence from the code host)
+    warnings: tuple[str, ...] = ()  # e.g. uncovered AI-origin files under ``coverage: warn``
+    warn_only: bool = False  # --warn-only: reported, never blocks

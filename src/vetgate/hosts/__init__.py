@@ -1,0 +1,1 @@
+"""Code hosts (GitHub, GitLab): CI detection and review evidence from their APIs."""

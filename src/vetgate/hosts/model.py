@@ -1,0 +1,55 @@
+"""What the code host tells vetgate, as frozen data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]
+
+
+@dataclass(frozen=True)
+class Review:
+    """One review/approval. ``user`` is a login; ``commit_id`` may be unknown (None)."""
+
+    user: str
+    state: ReviewState
+    commit_id: str | None = None
+    submitted_at: str | None = None
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewEvidence:
+    """Everything the engine needs to judge ``review`` requirements in CI."""
+
+    source: Literal["github", "gitlab", "file"]
+    reviews: tuple[Review, ...]  # latest decisive review per user, chronological
+    pr_author: str | None = None
+    # Logins of everyone who authored, committed or co-authored a commit of the range, as far as
+    # they could be mapped (noreply addresses, the PR commits API).
+    range_people: frozenset[str] = frozenset()
+    # email (lower-case) -> login, to recognise reviewers who are also commit identities.
+    login_by_email: Mapping[str, str] = field(default_factory=dict)
+    # "@org/team" -> members' logins (lower-case); teams that could not be resolved are absent
+    # and resolving them is an error, never an implicit "not a member".
+    team_members: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # commit sha -> {path: blob id} for the paths rules matched, for ``fresh: content``.
+    blobs_at: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CIContext:
+    """What the CI platform says about the run."""
+
+    platform: Literal["github", "gitlab"]
+    base: str | None
+    head: str | None
+    branch: str | None = None
+    labels: tuple[str, ...] | None = None  # None: unknown (not a PR/MR pipeline)
+    pr_number: int | None = None
+    pr_author: str | None = None
+    repository: str | None = None  # "owner/repo" or GitLab project id/path
+    api_url: str | None = None
+    event: str | None = None

@@ -1,0 +1,1 @@
+"""The policy: model (frozen dataclasses), YAML loader with located errors, path matching."""

@@ -1,0 +1,1 @@
+"""Provenance: is a commit AI-origin? The catalog is data; detectors read it."""

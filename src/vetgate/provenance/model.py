@@ -1,0 +1,59 @@
+"""Provenance verdicts and their evidence, as frozen data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Origin = Literal["ai", "human", "unknown"]
+EvidenceKind = Literal["ai", "human", "suggestion"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One mark found on a commit."""
+
+    detector: str  # trailer | identity | message | env | branch | label | note | agent-trace
+    kind: EvidenceKind  # what the mark says: ai, a human declaration, an accepted AI suggestion
+    detail: str  # the exact text that matched, e.g. "Co-Authored-By: Claude <noreply@…>"
+    where: str  # e.g. "trailer, message line 4", "author", "environment CLAUDECODE"
+    tool: str | None = None  # e.g. "Claude Code"
+    source: Literal["builtin", "policy"] = "builtin"
+    entry: str | None = None  # catalog entry id, or the policy marker that fired
+
+    def describe(self) -> str:
+        """One line for people: 'Claude Code: trailer, message line 4: Co-Authored-By: …'."""
+        head = f"{self.tool}: " if self.tool else ""
+        return f"{head}{self.detector} ({self.where}): {self.detail}"
+
+
+@dataclass(frozen=True)
+class CommitOrigin:
+    """The verdict on one commit (``sha`` None for the pending commit)."""
+
+    sha: str | None
+    origin: Origin  # what the evidence says
+    counts_as: Literal["ai", "human"]  # after ``origin.unknown`` and ``origin.suggestions``
+    evidence: tuple[Evidence, ...] = ()
+    subject: str = ""
+
+    @property
+    def tools(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for item in self.evidence:
+            if item.tool and item.kind != "human":
+                seen.setdefault(item.tool, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class ProvenanceContext:
+    """What is known about a change besides its commits."""
+
+    env: Mapping[str, str] | None = None  # commit-time environment: the pending commit only
+    branch: str | None = None  # head branch (CI)
+    labels: tuple[str, ...] = ()  # PR/MR labels (CI)
+    # git-ai authorship notes (refs/notes/ai) and Agent Trace records, keyed by commit sha.
+    notes: Mapping[str, str] = field(default_factory=dict)
+    traces: Mapping[str, tuple[Mapping[str, object], ...]] = field(default_factory=dict)
