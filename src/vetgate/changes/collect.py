@@ -1,0 +1,205 @@
+"""Select the change ``check`` evaluates: the staged index, a range of commits, or one commit.
+
+Every mode asks git for one diff (``--raw`` and ``--numstat`` together, NUL-separated, renames
+and copies detected) and one ``git log`` stream for the commits. The index is never read
+directly: inside a hook ``GIT_INDEX_FILE`` may name a temporary one, and only git knows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from vetgate.changes._parse import DIFF_ARGS, LOG_ARGS, parse_diff, parse_ident, parse_log
+from vetgate.changes.git import git_stream, run_git
+from vetgate.changes.model import ChangeSet, Commit, FileChange, Identity
+from vetgate.changes.repo import (
+    branch_of,
+    commits_between,
+    current_branch,
+    head_sha,
+    is_shallow,
+    resolve,
+)
+from vetgate.errors import GitError, UsageError
+
+# What `git commit` exports to its hooks and what `git var` reads to build the identities.
+_IDENT_ENV = (
+    "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
+    "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE",
+)
+
+
+def _paths_of(files: tuple[FileChange, ...]) -> frozenset[str]:
+    return frozenset(path for change in files for path in change.paths)
+
+
+def _diff_trees(root: str, old: str | None, new: str) -> tuple[FileChange, ...]:
+    """The diff from commit ``old`` to commit ``new``; ``old`` None: from the empty tree."""
+    if old is None:
+        args = ["diff-tree", "-r", "--root", "--no-commit-id", *DIFF_ARGS, new]
+    else:
+        args = ["diff-tree", "-r", "--no-commit-id", *DIFF_ARGS, old, new]
+    return tuple(parse_diff(run_git(args, root).stdout))
+
+
+def _empty_tree(root: str) -> str:
+    # The empty tree's id depends on the repository's hash (SHA-1 or SHA-256); git knows the
+    # object without it being stored.
+    proc = run_git(["hash-object", "-t", "tree", "--stdin"], root, input=b"")
+    return proc.stdout.decode("ascii").strip()
+
+
+def _merge_heads(root: str) -> tuple[str, ...]:
+    """The commits being merged while a ``git merge`` waits for its commit (MERGE_HEAD)."""
+    proc = run_git(["rev-parse", "--git-path", "MERGE_HEAD"], root)
+    path = os.path.join(root, proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
+    try:
+        with open(path, "rb") as handle:
+            lines = handle.read().decode("ascii", "replace").split()
+    except FileNotFoundError:
+        return ()
+    except OSError as exc:
+        raise GitError(f"cannot read {path}: {exc.strerror}") from exc
+    return tuple(line for line in lines if line)
+
+
+def _identity(root: str, which: str, overlay: Mapping[str, str],
+              source: Mapping[str, str]) -> tuple[Identity, int]:
+    """The author or committer (``which``) a commit made now would record, and the time."""
+    proc = run_git(["var", f"GIT_{which}_IDENT"], root, env=overlay, check=False)
+    if proc.returncode != 0:
+        raise GitError(
+            f"git cannot tell who the {which.lower()} of the pending commit is; set it with "
+            "`git config user.name NAME` and `git config user.email EMAIL`"
+        )
+    identity, when = parse_ident(proc.stdout.decode("utf-8", "replace"))
+    # `git commit` exports the identity it will record (it reflects --author); take it verbatim.
+    name = source.get(f"GIT_{which}_NAME", identity.name)
+    email = source.get(f"GIT_{which}_EMAIL", identity.email)
+    return Identity(name, email), when
+
+
+def staged_change(root: str, *, message: str = "", env: Mapping[str, str] | None = None
+                  ) -> ChangeSet:
+    """The index against HEAD (against the empty tree while HEAD is unborn), with the pending
+    commit that would record it.
+
+    ``message`` is the pending message, already cleaned (``vetgate.changes.message``). ``env``
+    is the environment of the commit (default: this process's); its ``GIT_AUTHOR_*``,
+    ``GIT_COMMITTER_*`` and ``GIT_INDEX_FILE`` are honoured. The pending commit's parents are
+    HEAD and, while a merge is being concluded, the commits in MERGE_HEAD.
+    """
+    source: Mapping[str, str] = os.environ if env is None else env
+    overlay = {key: source[key] for key in (*_IDENT_ENV, "GIT_INDEX_FILE") if key in source}
+    base = head_sha(root)
+    tree = base if base is not None else _empty_tree(root)
+    # Always ask git: GIT_INDEX_FILE may name a temporary index (`git commit -a`, `commit FILE`).
+    diff = run_git(["diff-index", "--cached", *DIFF_ARGS, tree], root, env=overlay)
+    files = tuple(parse_diff(diff.stdout))
+    author, author_time = _identity(root, "AUTHOR", overlay, source)
+    committer, commit_time = _identity(root, "COMMITTER", overlay, source)
+    parents = () if base is None else (base, *_merge_heads(root))
+    pending = Commit(
+        sha=None,
+        parents=parents,
+        author=author,
+        committer=committer,
+        author_time=author_time,
+        commit_time=commit_time,
+        message=message,
+        paths=_paths_of(files),
+    )
+    return ChangeSet(
+        mode="staged", root=os.path.abspath(root), base=base, head=None, commits=(pending,),
+        files=files, branch=current_branch(root),
+    )
+
+
+def _shallow_error(base: str, head: str) -> GitError:
+    return GitError(
+        f"cannot find where {head} forked from {base}: the clone is shallow and lacks the "
+        f"merge-base of {base} and {head}; fetch more history (`git fetch --deepen=N` or "
+        "`--unshallow`; on GitHub Actions set `fetch-depth: 0`, on GitLab `GIT_DEPTH: 0`)"
+    )
+
+
+def merge_base(root: str, base: str, head: str, *, base_name: str | None = None,
+               head_name: str | None = None) -> str:
+    """The merge-base of two commits; ``GitError`` with the remedy when there is none.
+
+    ``base_name``/``head_name`` are how the user called them (for the message). Never falls
+    back to comparing the two tips directly: that would blame the change for everything that
+    happened on the base branch since it forked.
+    """
+    base_name = base_name or base
+    head_name = head_name or head
+    proc = run_git(["merge-base", "--end-of-options", base, head], root, check=False)
+    if proc.returncode == 0:
+        return proc.stdout.decode("ascii").strip()
+    if is_shallow(root):
+        raise _shallow_error(base_name, head_name)
+    if proc.returncode == 1:
+        raise GitError(
+            f"{base_name} and {head_name} share no history (no merge-base); give as base the "
+            f"branch {head_name} was forked from"
+        )
+    detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    raise GitError(
+        f"cannot find the merge-base of {base_name} and {head_name}: "
+        f"{detail[-1] if detail else 'git merge-base failed'}"
+    )
+
+
+def range_change(root: str, base: str, head: str = "HEAD") -> ChangeSet:
+    """Commits in ``head`` not in ``base`` (oldest first, merges included), and the diff from
+    merge-base(``base``, ``head``) to ``head``.
+
+    ``ChangeSet.base`` is the merge-base, ``ChangeSet.head`` the head commit. In a shallow clone
+    that lacks the merge-base this raises ``GitError`` saying how to fetch more history.
+    """
+    base_sha = resolve(root, base)
+    head_commit = resolve(root, head)
+    fork_point = merge_base(root, base_sha, head_commit, base_name=base, head_name=head)
+    commits = tuple(commits_between(root, base_sha, head_commit))
+    files = _diff_trees(root, fork_point, head_commit)
+    return ChangeSet(
+        mode="range", root=os.path.abspath(root), base=fork_point, head=head_commit,
+        commits=commits, files=files, branch=branch_of(root, head),
+    )
+
+
+def commit_change(root: str, rev: str) -> ChangeSet:
+    """One commit against its first parent (a root commit: against the empty tree)."""
+    sha = resolve(root, rev)
+    commits = tuple(parse_log(git_stream(
+        [*LOG_ARGS, "--max-count=1", "--end-of-options", sha], root,
+    )))
+    if len(commits) != 1:
+        raise GitError(f"cannot read commit {rev}")
+    parents = commits[0].parents
+    first_parent = parents[0] if parents else None
+    return ChangeSet(
+        mode="commit", root=os.path.abspath(root), base=first_parent, head=sha, commits=commits,
+        files=_diff_trees(root, first_parent, sha), branch=branch_of(root, rev),
+    )
+
+
+def parse_range(root: str, spec: str) -> tuple[str, str]:
+    """Split ``BASE..HEAD`` (either side defaults to HEAD, as in git) and check both exist.
+
+    ``A...B`` is refused with ``UsageError``: vetgate always diffs from the merge-base, which
+    is what ``A..B`` already means here. Unknown revisions raise ``GitError``.
+    """
+    if "..." in spec:
+        raise UsageError(
+            f"`{spec}` is a three-dot range; vetgate always compares HEAD with its merge-base "
+            "with BASE, so write it as BASE..HEAD"
+        )
+    if ".." not in spec:
+        raise UsageError(f"`{spec}` is not a range; write it as BASE..HEAD")
+    base, head = spec.split("..", 1)
+    base, head = base or "HEAD", head or "HEAD"
+    resolve(root, base)
+    resolve(root, head)
+    return base, head

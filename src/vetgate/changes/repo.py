@@ -1,0 +1,252 @@
+"""Small questions the gate asks the repository: revisions, branches, trees, blobs, signatures.
+
+Every answer comes from one git process through ``vetgate.changes.git`` and is plain data.
+Revisions are passed to git behind ``--end-of-options`` (or refused when they look like an
+option), so a ref name can never be read as a command-line flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vetgate.changes._parse import LOG_ARGS, decode_path, parse_log
+from vetgate.changes.git import git_stream, run_git
+from vetgate.changes.model import Commit
+from vetgate.errors import GitError
+
+_SHALLOW_HINT = (
+    "the clone is shallow, so it may lack that history: fetch more (`git fetch --deepen=N` or "
+    "`--unshallow`; on GitHub Actions set `fetch-depth: 0`, on GitLab `GIT_DEPTH: 0`)"
+)
+# %G? letters that count as a good signature, as `git verify-commit` counts them: G (good) and
+# U (good, but the key's trust level is unknown). X/Y (expired signature/key), R (revoked key),
+# E (cannot be checked, e.g. the key is missing), B (bad) and N (unsigned) do not.
+GOOD_SIGNATURES = frozenset("GU")
+# Keep each command line well below every platform's argument limit.
+_MAX_ARGS_BYTES = 64 * 1024
+
+
+def _check_rev(rev: str) -> None:
+    """Refuse revisions git would misread (options, empty, control characters)."""
+    if not rev or rev.startswith("-") or any(ch in rev for ch in "\0\n\r"):
+        raise GitError(f"invalid revision {rev!r}: give a branch, tag or commit id")
+
+
+def _unknown_rev(root: str, rev: str) -> GitError:
+    if rev == "HEAD":
+        return GitError(
+            "HEAD does not point at a commit yet (no commit on this branch); make the first "
+            "commit, or check the staged change with --staged"
+        )
+    message = (
+        f"unknown revision {rev!r}: no commit of that name in this repository; check the "
+        f"spelling, or fetch it first (`git fetch origin {rev}`)"
+    )
+    if is_shallow(root):
+        message += f"; {_SHALLOW_HINT}"
+    return GitError(message)
+
+
+def resolve(root: str, rev: str) -> str:
+    """The full commit id ``rev`` names (tags are peeled); ``GitError`` with the remedy if none."""
+    if not rev or any(ch in rev for ch in "\0\n\r"):
+        raise GitError(f"invalid revision {rev!r}: give a branch, tag or commit id")
+    proc = run_git(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], root,
+        check=False,
+    )
+    if proc.returncode == 1:
+        raise _unknown_rev(root, rev)
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(
+            f"cannot resolve {rev!r}: {detail[-1] if detail else 'git rev-parse failed'}"
+        )
+    return proc.stdout.decode("ascii").strip()
+
+
+def head_sha(root: str) -> str | None:
+    """The commit HEAD points at, or None when HEAD is unborn (no commit yet on the branch)."""
+    proc = run_git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], root, check=False)
+    if proc.returncode == 0:
+        return proc.stdout.decode("ascii").strip()
+    if proc.returncode == 1:
+        return None
+    detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    raise GitError(f"cannot read HEAD: {detail[-1] if detail else 'git rev-parse failed'}")
+
+
+def current_branch(root: str) -> str | None:
+    """The branch HEAD is on (also while it is unborn); None when HEAD is detached."""
+    proc = run_git(["symbolic-ref", "--quiet", "HEAD"], root, check=False)
+    if proc.returncode == 1:
+        return None
+    if proc.returncode != 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"cannot read HEAD: {detail[-1] if detail else 'git symbolic-ref failed'}")
+    ref = decode_path(proc.stdout.rstrip(b"\n"))
+    return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+
+
+def branch_of(root: str, rev: str) -> str | None:
+    """The branch ``rev`` names (``HEAD`` → the current branch), or None for other revisions."""
+    if rev == "HEAD":
+        return current_branch(root)
+    proc = run_git(
+        ["rev-parse", "--verify", "--quiet", "--symbolic-full-name", "--end-of-options", rev],
+        root, check=False,
+    )
+    ref = decode_path(proc.stdout.rstrip(b"\n")) if proc.returncode == 0 else ""
+    return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+
+
+def tracked_files(root: str) -> list[str]:
+    """Every path in the index (``git ls-files -z``), each once, in git's order."""
+    output = run_git(["ls-files", "-z", "--full-name"], root).stdout
+    # Unmerged paths are listed once per conflict stage; keep the first.
+    return list(dict.fromkeys(decode_path(raw) for raw in output.split(b"\0") if raw))
+
+
+def read_blob_at(root: str, rev: str, path: str) -> bytes | None:
+    """The content of ``path`` at ``rev`` (a symlink's target text), or None when ``rev`` has no
+    file there (absent, a directory, or a submodule). ``GitError`` if ``rev`` is unknown."""
+    _check_rev(rev)
+    # subprocess encodes the argument with surrogateescape, so odd path bytes round-trip.
+    proc = run_git(["cat-file", "blob", f"{rev}:{path}"], root, check=False)
+    if proc.returncode == 0:
+        return proc.stdout
+    # Tell "no such file" (None) from "no such revision" (an error) with one more question.
+    tree = run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}"],
+                   root, check=False)
+    if tree.returncode != 0:
+        raise _unknown_rev(root, rev)
+    return None
+
+
+def _ls_tree(root: str, rev: str, paths: Sequence[str] = ()) -> list[tuple[str, str, str]]:
+    """(type, object id, path) for every non-tree entry at ``rev``, optionally limited to the
+    literal ``paths``."""
+    _check_rev(rev)
+    args = ["ls-tree", "-r", "-z", "--full-tree", rev]
+    if paths:
+        args.append("--")
+        args.extend(paths)
+    # Paths are literal names, never glob patterns.
+    proc = run_git(args, root, check=False, env={"GIT_LITERAL_PATHSPECS": "1"})
+    if proc.returncode != 0:
+        if run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}"],
+                   root, check=False).returncode != 0:
+            raise _unknown_rev(root, rev)
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"cannot list {rev}: {detail[-1] if detail else 'git ls-tree failed'}")
+    entries: list[tuple[str, str, str]] = []
+    for record in proc.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _, raw_path = record.partition(b"\t")
+        _mode, object_type, oid = meta.split(b" ")
+        entries.append((object_type.decode("ascii"), oid.decode("ascii"), decode_path(raw_path)))
+    return entries
+
+
+def list_tree_at(root: str, rev: str) -> list[str]:
+    """Every file path (regular files and symlinks; not submodules) in the tree of ``rev``."""
+    return [path for object_type, _oid, path in _ls_tree(root, rev) if object_type == "blob"]
+
+
+def blobs_at(root: str, rev: str, paths: Sequence[str]) -> dict[str, str | None]:
+    """For each of ``paths``: its object id at ``rev`` (the blob; for a submodule, the commit it
+    records), or None when ``rev`` has no file at that path."""
+    found: dict[str, str | None] = dict.fromkeys(paths)
+    batch: list[str] = []
+    size = 0
+    for path in dict.fromkeys(paths):
+        batch.append(path)
+        size += len(path.encode("utf-8", "surrogateescape")) + 1
+        if size >= _MAX_ARGS_BYTES:
+            _fill_blobs(root, rev, batch, found)
+            batch, size = [], 0
+    if batch or not found:
+        _fill_blobs(root, rev, batch, found)
+    return found
+
+
+def _fill_blobs(root: str, rev: str, batch: list[str], found: dict[str, str | None]) -> None:
+    if not batch:
+        _check_rev(rev)
+        resolve_tree = run_git(
+            ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}"], root,
+            check=False,
+        )
+        if resolve_tree.returncode != 0:
+            raise _unknown_rev(root, rev)
+        return
+    for _object_type, oid, path in _ls_tree(root, rev, batch):
+        # A directory given as a path lists its contents; only exact names count.
+        if path in found:
+            found[path] = oid
+
+
+def signature_status(root: str, shas: Sequence[str]) -> dict[str, bool]:
+    """For each commit id: does it carry a good signature (``%G?`` is G or U, the same as
+    ``git verify-commit`` succeeding)? Unsigned, bad, expired, revoked or uncheckable → False.
+
+    Keys are the ids as given; ``GitError`` if one is not a commit.
+    """
+    unique = list(dict.fromkeys(shas))
+    if not unique:
+        return {}
+    for sha in unique:
+        _check_rev(sha)
+    proc = run_git(
+        ["log", "--no-walk=unsorted", "--stdin", "--format=%H %G?", "--no-show-signature"],
+        root, input="".join(f"{sha}\n" for sha in unique).encode("utf-8"), check=False,
+    )
+    if proc.returncode != 0:
+        for sha in unique:
+            resolve(root, sha)  # raises the helpful error for the unknown one
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"cannot check signatures: {detail[-1] if detail else 'git log failed'}")
+    by_full: dict[str, bool] = {}
+    for line in proc.stdout.decode("ascii", "replace").splitlines():
+        full, _, letter = line.partition(" ")
+        by_full[full] = letter in GOOD_SIGNATURES
+    result: dict[str, bool] = {}
+    for sha in unique:
+        if sha in by_full:
+            result[sha] = by_full[sha]
+        else:
+            result[sha] = by_full.get(resolve(root, sha), False)
+    return result
+
+
+def commits_between(root: str, base: str, head: str) -> list[Commit]:
+    """Commits reachable from ``head`` but not from ``base`` (``git rev-list base..head``),
+    oldest first (parents before children), merges included.
+
+    Each commit's ``paths`` are the files it touched against its first parent, both paths of
+    renames and copies; a merge's ``paths`` are empty.
+    """
+    _check_rev(base)
+    _check_rev(head)
+    args = [*LOG_ARGS, "--topo-order", "--reverse", "--end-of-options", head, f"^{base}"]
+    return list(parse_log(git_stream(args, root)))
+
+
+def is_shallow(root: str) -> bool:
+    """Is this a shallow clone (history cut off below some commits)?"""
+    proc = run_git(["rev-parse", "--is-shallow-repository"], root)
+    return proc.stdout.strip() == b"true"
+
+
+def comment_char(root: str) -> str:
+    """The comment character ``git commit`` uses (``core.commentChar``, default ``#``).
+
+    ``auto`` (git picks a character the message does not start a line with) is read as ``#``:
+    which one git picked cannot be told from the finished message file.
+    """
+    proc = run_git(["config", "--get", "core.commentChar"], root, check=False)
+    value = proc.stdout.decode("utf-8", "replace").rstrip("\n") if proc.returncode == 0 else ""
+    if not value or value == "auto":
+        return "#"
+    return value
