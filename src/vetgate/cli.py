@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from vetgate import __version__
 from vetgate.errors import UsageError
 
-REPORT_FORMATS = ("github", "json", "junit", "markdown", "sarif", "text")
+REPORT_FORMATS = ("codequality", "github", "json", "junit", "markdown", "sarif", "text")
 ORIGIN_FORMATS = ("json", "text")
 AUDIT_FORMATS = ("html", "json", "markdown", "text")
 HOOK_NAMES = ("commit-msg", "pre-push", "prepare-commit-msg")
