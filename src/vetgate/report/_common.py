@@ -21,7 +21,7 @@ UNMET = ("fail", "pending")
 
 # C0 and C1 control characters, DEL included. A file name or a commit message can carry escape
 # sequences; printed raw they would rewrite the reader's terminal or forge log lines.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 # A path that is not valid UTF-8 arrives decoded with "surrogateescape": its odd bytes are lone
 # surrogates U+DC80..U+DCFF, which no UTF-8 output can carry.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

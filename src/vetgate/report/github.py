@@ -38,11 +38,16 @@ def escape_property(text: str) -> str:
 
 # Control characters other than CR/LF (which the runner decodes back from %0D/%0A) never go out
 # raw: an ESC in a file name would otherwise reach the log viewer as a terminal sequence.
-_OTHER_CONTROLS = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# U+2028/U+2029 are line breaks to many readers of the log, so they are escaped too.
+_OTHER_CONTROLS = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _file_property(path: str) -> str:
-    return _OTHER_CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", encodable(path))
+    return _OTHER_CONTROLS.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) <= 0xFF
+        else f"\\u{ord(m.group()):04x}",
+        encodable(path),
+    )
 
 
 @dataclass(frozen=True)
