@@ -35,6 +35,9 @@ class ReviewEvidence:
     # "@org/team" -> members' logins (lower-case); teams that could not be resolved are absent
     # and resolving them is an error, never an implicit "not a member".
     team_members: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # "@org/team" -> why it could not be resolved, one sentence with the remedy (e.g. the token
+    # lacks read:org). Whoever needs such a team's membership must raise HostError with it.
+    team_errors: Mapping[str, str] = field(default_factory=dict)
     # commit sha -> {path: blob id} for the paths rules matched, for ``fresh: content``.
     blobs_at: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
 
