@@ -62,11 +62,20 @@ def test_gitlab_template() -> None:
     assert reports == {"codequality": "gl-code-quality-report.json", "junit": "vetgate-junit.xml"}
     assert job["artifacts"]["when"] == "always"
     script = job["script"]
-    assert any("--format codequality --output gl-code-quality-report.json" in s for s in script)
-    assert any("--format junit --output vetgate-junit.xml" in s for s in script)
-    verdict = script[-1]
+    (verdict,) = script  # one evaluation: verdict and both reports
+    assert "--report codequality=gl-code-quality-report.json" in verdict
+    assert "--report junit=vetgate-junit.xml" in verdict
     assert verdict.startswith("vetgate check --ci") and "--warn-only" not in verdict
     assert "|| true" not in verdict
+    # The command line the template runs is one the CLI accepts.
+    import shlex
+
+    from vetgate.cli import build_parser
+
+    words = shlex.split(verdict.split(" $VETGATE_ARGS")[0])
+    args = build_parser().parse_args(words[1:])
+    assert args.extra_reports == ["codequality=gl-code-quality-report.json",
+                                  "junit=vetgate-junit.xml"]
 
 
 def test_gitlab_example_includes_the_template() -> None:
