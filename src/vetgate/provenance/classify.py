@@ -1,0 +1,720 @@
+"""Classify commits as ai / human / unknown, keeping every piece of evidence.
+
+The built-in catalog (``catalog.yaml``) and the policy's own markers are compiled once into
+dictionaries keyed by folded addresses, trailer keys and logins, so classifying a commit costs a
+few dictionary lookups plus parsing its trailers — audit streams whole histories through here.
+
+A commit is **ai** if any AI mark fires (an accepted review-bot suggestion is an AI mark of kind
+``suggestion``), **human** if a human declaration fires and no AI mark does, otherwise
+**unknown**. ``counts_as`` then applies ``origin.suggestions`` and ``origin.unknown``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from vetgate.changes.model import Commit, Identity
+from vetgate.policy.model import MarkerConfig, OriginConfig
+from vetgate.provenance.catalog import Catalog, CatalogEntry, load_catalog
+from vetgate.provenance.model import CommitOrigin, Evidence, EvidenceKind, ProvenanceContext
+from vetgate.provenance.normalize import fold, fold_email
+from vetgate.provenance.notes import parse_agent_traces, parse_ai_note
+from vetgate.provenance.trailers import last_paragraph, parse_trailers
+
+_NOREPLY = "@users.noreply.github.com"
+_DEFAULT_CONFIG = OriginConfig()
+_EMPTY_CONTEXT = ProvenanceContext()
+# No lazy group next to \s* in any pattern here: trailer text is attacker-controlled, and such
+# pairs backtrack quadratically on long runs of blanks.
+_LOOSE_TRAILER = re.compile(r"\s*([a-z0-9][a-z0-9-]*)\s*:(.*)", re.S)
+_TOKENS = re.compile(r"[a-z0-9]+")
+_LEADING_NOISE = re.compile(r"^[^a-z0-9]+")
+_YES_WORDS = frozenset({"yes", "y", "true", "1", "on"})
+_MAX_TOOL_NAME = 40
+DECLARATION_KEY = "AI-Assisted"
+_NOTES_REF = "refs/notes/ai"
+_LEGACY_NOTES_REF = "refs/ai/authorship"
+_TRACES_FILE = ".agent-trace/traces.jsonl"
+
+
+@dataclass(frozen=True)
+class _TrailerCandidate:
+    """A trailer (or a disguised trailer line) of the message, ready for matching."""
+
+    key: str  # folded
+    value: str  # folded
+    raw_value: str
+    detail: str  # the exact text, for evidence
+    where: str
+
+
+def split_addresses(value: str) -> tuple[str, list[str]]:
+    """``(name, addresses)`` of a "Name <email>" value: every ``<…>`` in it (text after an
+    address must not hide it), else the words that contain ``@``. Linear, no regex."""
+    addresses: list[str] = []
+    first = value.find("<")
+    position = first
+    while position >= 0:
+        close = value.find(">", position + 1)
+        if close < 0:
+            break
+        addresses.append(value[position + 1:close])
+        position = value.find("<", close + 1)
+    if addresses:
+        return value[:first].strip().strip('"').strip(), addresses
+    words = [w.strip("<>()[]{},;:.'\"") for w in value.split() if "@" in w]
+    return "", [w for w in words if "@" in w.strip("@")]
+
+
+class _Glob:
+    """A policy glob, matched case-insensitively over the whole (folded) text. Only ``*`` (any
+    text) and ``?`` (one character) are special, so ``[bot]`` in bot logins stays literal.
+
+    Matching is greedy and linear in the text: the pieces between stars have fixed lengths, so
+    the first piece anchors at the start, the last at the end, and each middle piece at its
+    leftmost occurrence (no regex backtracking over attacker-controlled text).
+    """
+
+    def __init__(self, pattern: str) -> None:
+        pieces = fold(pattern).split("*")
+        self.lengths = [len(piece) for piece in pieces]
+        self.pieces = [re.compile("".join("." if ch == "?" else re.escape(ch) for ch in piece),
+                                  re.S) for piece in pieces]
+
+    def match(self, text: str) -> bool:
+        pieces, lengths = self.pieces, self.lengths
+        if len(pieces) == 1:
+            return pieces[0].fullmatch(text) is not None
+        if pieces[0].match(text) is None:
+            return False
+        position = lengths[0]
+        end = len(text) - lengths[-1]
+        if end < position or pieces[-1].fullmatch(text, end) is None:
+            return False
+        for piece in pieces[1:-1]:
+            found = piece.search(text, position, end)
+            if found is None:
+                return False
+            position = found.end()
+        return True
+
+
+class _BuiltinIndex:
+    """The catalog compiled into lookup tables."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.emails: dict[str, CatalogEntry] = {}
+        self.github_pairs: dict[tuple[str, str], CatalogEntry] = {}
+        self.github_logins: dict[str, CatalogEntry] = {}  # login-only bots
+        self.mentioned_logins: dict[str, CatalogEntry] = {}  # "Apply suggestion from @login"
+        self.trailer_rules: dict[str, list[CatalogEntry]] = {}
+        self.line_prefixes: list[tuple[str, CatalogEntry]] = []
+        self.contains: list[tuple[str, CatalogEntry]] = []
+        self.subject_prefixes: list[tuple[str, CatalogEntry]] = []
+        self.name_suffixes: list[tuple[str, CatalogEntry]] = []
+        self.env_entries: list[CatalogEntry] = []
+        self.branches: list[tuple[re.Pattern[str], CatalogEntry]] = []
+        self.labels: dict[str, CatalogEntry] = {}
+        agent_logins = set(catalog.agent_logins)
+        for entry in catalog.entries:
+            for email in entry.emails:
+                self.emails.setdefault(email, entry)
+            for pair in entry.github:
+                self.github_pairs.setdefault(pair, entry)
+                agent_logins.add(pair[1])
+            for login in entry.login_only:
+                self.github_logins.setdefault(login, entry)
+                agent_logins.add(login)
+            for login in entry.logins:
+                self.mentioned_logins.setdefault(login, entry)
+                agent_logins.add(login)
+            for key in entry.keys:
+                self.trailer_rules.setdefault(key.lower(), []).append(entry)
+            self.line_prefixes.extend((p, entry) for p in entry.line_prefixes)
+            self.contains.extend((c, entry) for c in entry.contains)
+            self.subject_prefixes.extend((p, entry) for p in entry.prefixes)
+            self.name_suffixes.extend((s, entry) for s in entry.suffixes)
+            if entry.kind == "env":
+                self.env_entries.append(entry)
+            self.branches.extend(
+                (re.compile(p, re.IGNORECASE), entry) for p in entry.patterns)
+            for label in entry.labels:
+                self.labels.setdefault(label, entry)
+        for entry in catalog.entries:  # bots named in suggestions, after explicit `logins`
+            for _id, login in entry.github:
+                self.mentioned_logins.setdefault(login, entry)
+            for login in entry.login_only:
+                self.mentioned_logins.setdefault(login, entry)
+        self.agent_logins = frozenset(agent_logins)
+        # Substrings whose absence lets a message skip the line scan entirely.
+        self.message_prefilter = tuple(sorted({p for p, _ in self.line_prefixes}))
+
+    # --- identities ---------------------------------------------------------------------------
+
+    def identity(self, name: str, email: str) -> CatalogEntry | None:
+        """The catalog entry for this name/address, or None."""
+        folded = fold_email(email)
+        entry = self.emails.get(folded)
+        if entry is None and folded.endswith(_NOREPLY):
+            local = folded[: -len(_NOREPLY)]
+            user_id, plus, login = local.partition("+")
+            if plus:
+                entry = self.github_pairs.get((user_id, login)) or self.github_logins.get(login)
+            else:
+                entry = self.github_logins.get(local)
+        if entry is not None and entry.names_contain:
+            folded_name = fold(name)
+            if not any(part in folded_name for part in entry.names_contain):
+                return None
+        return entry
+
+    def is_agent_account(self, text: str) -> bool:
+        raw = text.strip()
+        _name, addresses = split_addresses(raw) if "<" in raw else ("", [])
+        address = addresses[0] if addresses else raw
+        if "@" in address.lstrip("@"):  # an address; "@login" is a mention
+            folded = fold_email(address)
+            if folded in self.emails:
+                return True
+            if folded.endswith(_NOREPLY):
+                local = folded[: -len(_NOREPLY)]
+                user_id, plus, login = local.partition("+")
+                login = login if plus else user_id
+                return (login.endswith("[bot]") or login in self.agent_logins
+                        or (user_id, login) in self.github_pairs)
+            return False
+        login = fold(raw).lstrip("@").strip()
+        return login.endswith("[bot]") or login in self.agent_logins
+
+    # --- words --------------------------------------------------------------------------------
+
+    def ai_tool(self, folded: str) -> str | None:
+        """The AI tool or model family a (folded) text names, by the catalog's word list."""
+        words = self.catalog.ai_words
+        prefixes = self.catalog.ai_word_prefixes
+        tokens = _TOKENS.findall(folded)
+        for index, token in enumerate(tokens):
+            if index + 1 < len(tokens):
+                pair = words.get(f"{token}-{tokens[index + 1]}")
+                if pair:
+                    return pair
+            single = words.get(token)
+            if single:
+                return single
+            for prefix, tool in prefixes.items():
+                if token.startswith(prefix):
+                    return tool
+        return None
+
+    def declared_tool(self, raw_value: str, folded: str) -> str | None:
+        """The tool a declaration names: a known word, else the value's first word."""
+        known = self.ai_tool(folded)
+        if known:
+            return known
+        first = raw_value.strip().split(None, 1)
+        if not first or fold(first[0]) in _YES_WORDS:
+            return None
+        return first[0].strip(",;:")[:_MAX_TOOL_NAME] or None
+
+    def note_tool(self, tool: str | None) -> str | None:
+        if tool is None:
+            return None
+        return self.catalog.note_tools.get(fold(tool)) or self.ai_tool(fold(tool)) or tool
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_index() -> _BuiltinIndex:
+    return _BuiltinIndex(load_catalog())
+
+
+class _PolicyMarkers:
+    """``origin.markers`` or ``origin.human`` compiled for matching."""
+
+    def __init__(self, markers: MarkerConfig, section: str) -> None:
+        self.section = section
+        self.trailers: dict[str, list[tuple[_Glob | None, str]]] = {}
+        for pattern in markers.trailers:
+            described = f"{section}.trailers: {pattern.key}" + (
+                f" = {pattern.value}" if pattern.value is not None else "")
+            glob = _Glob(pattern.value) if pattern.value is not None else None
+            self.trailers.setdefault(fold(pattern.key).strip(), []).append((glob, described))
+        # A glob without "<" is an address glob; with "<" it matches "Name <email>".
+        self.identities = tuple(
+            (_Glob(glob), "<" not in glob, f"{section}.identities: {glob}")
+            for glob in markers.identities)
+        self.messages = tuple((fold(text), f"{section}.messages: {text}")
+                              for text in markers.messages if text)
+        self.env = tuple(markers.env)
+        self.branches = tuple((_Glob(glob), f"{section}.branches: {glob}")
+                              for glob in markers.branches)
+        self.labels = tuple((_Glob(glob), f"{section}.labels: {glob}")
+                            for glob in markers.labels)
+        self.empty = not (self.trailers or self.identities or self.messages or self.env
+                          or self.branches or self.labels)
+
+
+def _falsy(value: str | None, falsy: frozenset[str]) -> bool:
+    return value is None or fold(value.strip()) in falsy
+
+
+def _slug(text: str) -> str:
+    folded = fold(text).strip()
+    slug = re.sub(r"[^a-z0-9._@+-]+", "-", folded).strip("-")
+    return slug[:64]
+
+
+class Classifier:
+    """Decides the origin of commits under one ``origin:`` configuration.
+
+    Construct once (the catalog and the policy's markers are compiled here), then call
+    :meth:`classify` for each commit.
+    """
+
+    def __init__(self, config: OriginConfig = _DEFAULT_CONFIG) -> None:
+        self.config = config
+        self._index = _builtin_index()
+        self._builtin = config.builtin
+        self._markers = _PolicyMarkers(config.markers, "origin.markers")
+        self._human = _PolicyMarkers(config.human, "origin.human")
+        sets: list[tuple[_PolicyMarkers, EvidenceKind]] = []
+        if not self._markers.empty:
+            sets.append((self._markers, "ai"))
+        if not self._human.empty:
+            sets.append((self._human, "human"))
+        self._policy_sets = tuple(sets)
+        self._context_key: tuple[str | None, tuple[str, ...]] | None = None
+        self._context_evidence: tuple[Evidence, ...] = ()
+
+    # --- the verdict --------------------------------------------------------------------------
+
+    def classify(self, commit: Commit, context: ProvenanceContext = _EMPTY_CONTEXT
+                 ) -> CommitOrigin:
+        """The origin of ``commit`` with all its evidence, in the order found."""
+        evidence: list[Evidence] = []
+        message = commit.message
+        folded_message = fold(message)
+        subject = commit.subject
+        folded_subject = folded_message.split("\n", 1)[0].strip()
+        index = self._index
+        suggestion = index.catalog.suggestion_subject.match(folded_subject)
+
+        if self._builtin:
+            self._identities(commit, evidence)
+        self._policy_identities(commit, evidence)
+        self._trailers(message, suggestion is not None, evidence)
+        if self._builtin:
+            self._message_marks(message, folded_message, folded_subject, subject, suggestion,
+                                evidence)
+        self._policy_messages(message, folded_message, evidence)
+        if commit.sha is not None:
+            if context.notes:
+                self._note(commit.sha, context.notes, evidence)
+            if context.traces:
+                self._traces(commit.sha, context.traces, evidence)
+        elif context.env is not None:
+            evidence.extend(self.env_evidence(context.env))
+        if context.branch or context.labels:
+            evidence.extend(self._context_marks(context))
+        return self._verdict(commit, evidence)
+
+    def _verdict(self, commit: Commit, evidence: list[Evidence]) -> CommitOrigin:
+        has_ai = has_suggestion = has_human = False
+        for item in evidence:
+            if item.kind == "ai":
+                has_ai = True
+            elif item.kind == "suggestion":
+                has_suggestion = True
+            else:
+                has_human = True
+        counts_as: Literal["ai", "human"]
+        if has_ai or has_suggestion:
+            origin: Literal["ai", "human", "unknown"] = "ai"
+            counts_as = "ai" if has_ai or self.config.suggestions == "ai" else "human"
+        elif has_human:
+            origin, counts_as = "human", "human"
+        else:
+            origin, counts_as = "unknown", self.config.unknown
+        return CommitOrigin(sha=commit.sha, origin=origin, counts_as=counts_as,
+                            evidence=tuple(evidence), subject=commit.subject)
+
+    # --- identities ---------------------------------------------------------------------------
+
+    def _identities(self, commit: Commit, evidence: list[Evidence]) -> None:
+        index = self._index
+        people: list[tuple[str, Identity]] = [("author", commit.author)]
+        if commit.committer != commit.author:
+            people.append(("committer", commit.committer))
+        for where, person in people:
+            entry = index.identity(person.name, person.email)
+            if entry is not None:
+                evidence.append(Evidence(
+                    detector="identity", kind="suggestion" if entry.is_suggestion else "ai",
+                    detail=str(person), where=where, tool=entry.tool, entry=entry.id))
+        # aider's "(aider)" suffix: on the author only (committer-only = the user's own edits).
+        if index.name_suffixes:
+            folded_name = fold(commit.author.name).strip()
+            for suffix, entry in index.name_suffixes:
+                if folded_name.endswith(suffix):
+                    evidence.append(Evidence(
+                        detector="identity", kind="ai", detail=str(commit.author),
+                        where="author name", tool=entry.tool, entry=entry.id))
+                    break
+
+    def _policy_identities(self, commit: Commit, evidence: list[Evidence]) -> None:
+        for markers, kind in self._policy_sets:
+            if not markers.identities:
+                continue
+            people = [("author", commit.author)]
+            if commit.committer != commit.author:
+                people.append(("committer", commit.committer))
+            for where, person in people:
+                full = fold(f"{person.name} <{person.email}>")
+                address = fold_email(person.email)
+                for glob, address_only, described in markers.identities:
+                    if glob.match(address if address_only else full):
+                        evidence.append(Evidence(
+                            detector="identity", kind=kind,
+                            detail=str(person), where=where, source="policy",
+                            entry=described))
+                        break
+
+    # --- trailers -----------------------------------------------------------------------------
+
+    def _candidates(self, message: str) -> list[_TrailerCandidate]:
+        trailers = parse_trailers(message)
+        found = [
+            _TrailerCandidate(key=trailer.key.lower(), value=fold(trailer.value).strip(),
+                              raw_value=trailer.value, detail=f"{trailer.key}: {trailer.value}",
+                              where=f"trailer, message line {trailer.line}")
+            for trailer in trailers
+        ]
+        if not message.isascii():
+            # Disguised trailers: a key or separator written with look-alike or invisible
+            # characters is no trailer to git, but it still says what it says.
+            parsed_lines = {trailer.line for trailer in trailers}
+            first_line, lines = last_paragraph(message)
+            for offset, line in enumerate(lines):
+                number = first_line + offset
+                if number in parsed_lines or line.isascii():
+                    continue
+                match = _LOOSE_TRAILER.match(fold(line))
+                if match:
+                    value = match.group(2).strip()
+                    raw_value = line.split(":", 1)[1].strip() if ":" in line else value
+                    found.append(_TrailerCandidate(
+                        key=match.group(1), value=value, raw_value=raw_value,
+                        detail=line.strip(),
+                        where=f"message line {number} (disguised trailer)"))
+        return found
+
+    def _trailers(self, message: str, suggestion: bool, evidence: list[Evidence]) -> None:
+        if "\n" not in message.rstrip("\n"):
+            return  # one line: no trailers (the fast path for most commits)
+        index = self._index
+        catalog = index.catalog
+        for candidate in self._candidates(message):
+            if self._builtin:
+                fired = False
+                if candidate.key in catalog.identity_trailer_keys:
+                    fired = self._identity_trailer(candidate, suggestion, evidence)
+                if not fired:
+                    for entry in index.trailer_rules.get(candidate.key, ()):
+                        if self._value_matches(entry, candidate.value):
+                            tool = entry.tool or index.declared_tool(candidate.raw_value,
+                                                                     candidate.value)
+                            evidence.append(Evidence(
+                                detector="trailer",
+                                kind="human" if entry.verdict == "human" else "ai",
+                                detail=candidate.detail, where=candidate.where,
+                                tool=None if entry.verdict == "human" else tool,
+                                entry=entry.id))
+                            break
+            for markers, kind in self._policy_sets:
+                for value_glob, described in markers.trailers.get(candidate.key, ()):
+                    if value_glob is None or value_glob.match(candidate.value):
+                        evidence.append(Evidence(
+                            detector="trailer", kind=kind,
+                            detail=candidate.detail, where=candidate.where, source="policy",
+                            entry=described))
+                        break
+
+    def _identity_trailer(self, candidate: _TrailerCandidate, suggestion: bool,
+                          evidence: list[Evidence]) -> bool:
+        # Fold first: a full-width "＜" is an angle bracket too.
+        raw_name = split_addresses(candidate.raw_value)[0]
+        name, addresses = split_addresses(fold(candidate.raw_value))
+        entry = None
+        for address in addresses:
+            entry = self._index.identity(raw_name or name, address)
+            if entry is not None:
+                break
+        if entry is None:
+            return False
+        name = raw_name or name
+        detail = candidate.detail
+        model = self._model(name, entry)
+        if model:
+            detail = f"{detail} [model: {model}]"
+        kind: EvidenceKind = "suggestion" if entry.is_suggestion or suggestion else "ai"
+        evidence.append(Evidence(detector="trailer", kind=kind, detail=detail,
+                                 where=candidate.where, tool=entry.tool, entry=entry.id))
+        return True
+
+    @staticmethod
+    def _model(name: str, entry: CatalogEntry) -> str | None:
+        """The model a co-author name carries ("Claude Opus 4.6", "aider (gpt-4o)")."""
+        name = name.strip().strip('"').strip()
+        if not name or not entry.default_names:
+            return None
+        folded = fold(name)
+        if folded in entry.default_names:
+            return None
+        opening = name.find("(")
+        if (opening > 0 and name.endswith(")")
+                and fold(name[:opening].strip()) in entry.default_names):
+            return name[opening + 1:-1].strip() or None
+        return name
+
+    def _value_matches(self, entry: CatalogEntry, value: str) -> bool:
+        if entry.values:
+            return value in entry.values
+        if entry.value_prefixes:
+            return value.startswith(entry.value_prefixes)
+        rule = entry.value_rule
+        if rule == "any":
+            return True
+        negative = self._index.catalog.negative_values
+        if rule == "not-negative":
+            return bool(value) and value not in negative
+        if rule == "negative":
+            return value in negative
+        return self._index.ai_tool(value) is not None  # ai-words
+
+    # --- message marks ------------------------------------------------------------------------
+
+    def _message_marks(self, message: str, folded: str, folded_subject: str, subject: str,
+                       suggestion: re.Match[str] | None, evidence: list[Evidence]) -> None:
+        index = self._index
+        for prefix, entry in index.subject_prefixes:
+            if folded_subject.startswith(prefix):
+                evidence.append(Evidence(detector="message", kind="ai", detail=subject,
+                                         where="subject", tool=entry.tool, entry=entry.id))
+        if any(p in folded for p in index.message_prefilter):
+            seen: set[str] = set()
+            raw_lines: list[str] | None = None
+            for number, line in enumerate(folded.split("\n"), start=1):
+                stripped = _LEADING_NOISE.sub("", line)
+                for prefix, entry in index.line_prefixes:
+                    if entry.id not in seen and stripped.startswith(prefix):
+                        seen.add(entry.id)
+                        raw_lines = raw_lines or message.split("\n")
+                        raw = raw_lines[number - 1] if number <= len(raw_lines) else line
+                        evidence.append(Evidence(
+                            detector="message", kind="ai", detail=raw.strip(),
+                            where=f"message line {number}", tool=entry.tool, entry=entry.id))
+        for text, entry in index.contains:
+            position = folded.find(text)
+            if position >= 0:
+                number = folded.count("\n", 0, position) + 1
+                lines = message.split("\n")
+                raw = lines[number - 1] if number <= len(lines) else text
+                evidence.append(Evidence(
+                    detector="message", kind="ai", detail=raw.strip(),
+                    where=f"message line {number}", tool=entry.tool, entry=entry.id))
+        if suggestion is not None and suggestion.group("login"):
+            mentioned = index.mentioned_logins.get(suggestion.group("login"))
+            if mentioned is not None and not any(e.entry == mentioned.id for e in evidence):
+                evidence.append(Evidence(
+                    detector="message", kind="suggestion", detail=subject, where="subject",
+                    tool=mentioned.tool, entry=mentioned.id))
+
+    def _policy_messages(self, message: str, folded: str, evidence: list[Evidence]) -> None:
+        for markers, kind in self._policy_sets:
+            for text, described in markers.messages:
+                position = folded.find(text)
+                if position >= 0:
+                    number = folded.count("\n", 0, position) + 1
+                    lines = message.split("\n")
+                    raw = lines[number - 1] if number <= len(lines) else text
+                    evidence.append(Evidence(
+                        detector="message", kind=kind,
+                        detail=raw.strip(), where=f"message line {number}", source="policy",
+                        entry=described))
+
+    # --- notes and traces ---------------------------------------------------------------------
+
+    def _note(self, sha: str, notes: Mapping[str, str], evidence: list[Evidence]) -> None:
+        text = notes.get(sha)
+        if not text:
+            return
+        index = self._index
+        legacy = text.lstrip().startswith("{")
+        where = f"{_LEGACY_NOTES_REF}/{sha}" if legacy else _NOTES_REF
+        for item in parse_ai_note(text, lambda name: index.ai_tool(fold(name)) is not None):
+            if item.contributor == "human":
+                evidence.append(Evidence(
+                    detector="note", kind="human",
+                    detail=f"git-ai note: {item.lines} lines by known humans", where=where))
+            else:
+                evidence.append(Evidence(
+                    detector="note", kind="ai",
+                    detail=f"git-ai note: {item.tool or 'unnamed agent'}, {item.lines} lines",
+                    where=where, tool=index.note_tool(item.tool) or "git-ai"))
+
+    def _traces(self, sha: str, traces: Mapping[str, tuple[Mapping[str, object], ...]],
+                evidence: list[Evidence]) -> None:
+        records = traces.get(sha) or traces.get(sha.lower())
+        if records is None:
+            # vcs.revision may be abbreviated: accept a unique prefix of 7+ characters.
+            matches = [recs for rev, recs in traces.items()
+                       if len(rev) >= 7 and sha.lower().startswith(rev.lower())]
+            records = tuple(r for recs in matches for r in recs) if matches else None
+        if not records:
+            return
+        index = self._index
+        for item in parse_agent_traces(records):
+            if item.contributor == "human":
+                evidence.append(Evidence(
+                    detector="agent-trace", kind="human",
+                    detail=f"agent trace: {item.lines} lines by humans", where=_TRACES_FILE))
+            else:
+                evidence.append(Evidence(
+                    detector="agent-trace", kind="ai",
+                    detail=(f"agent trace: {item.tool or 'unnamed tool'}, {item.lines} lines "
+                            f"({item.contributor})"),
+                    where=_TRACES_FILE, tool=index.note_tool(item.tool) or "Agent Trace"))
+
+    # --- environment, branch, labels ----------------------------------------------------------
+
+    def env_evidence(self, env: Mapping[str, str]) -> tuple[Evidence, ...]:
+        """The agent environment variables present in ``env`` (catalog and policy)."""
+        found: list[Evidence] = []
+        falsy = self._index.catalog.falsy_env_values
+        if self._builtin:
+            for entry, parts, value in self._env_hits(env):
+                text = " ".join(parts)
+                tool = entry.tool or self._index.ai_tool(fold(value)) or value.strip()
+                found.append(Evidence(detector="env", kind="ai", detail=text,
+                                      where=f"environment {text}", tool=tool, entry=entry.id))
+        for markers, kind in self._policy_sets:
+            for name in markers.env:
+                set_value = env.get(name)
+                if not _falsy(set_value, falsy):
+                    text = f"{name}={set_value}"
+                    found.append(Evidence(
+                        detector="env", kind=kind,
+                        detail=text, where=f"environment {text}", source="policy",
+                        entry=f"{markers.section}.env: {name}"))
+        return tuple(found)
+
+    def _env_hits(self, env: Mapping[str, str]
+                  ) -> Iterable[tuple[CatalogEntry, list[str], str]]:
+        """(entry, ["NAME=value", …], value of the first condition) for each entry that fires."""
+        falsy = self._index.catalog.falsy_env_values
+        for entry in self._index.env_entries:
+            for alternative in entry.env:
+                parts: list[str] = []
+                for condition in alternative:
+                    value = env.get(condition.name)
+                    if value is None or _falsy(value, falsy):
+                        break
+                    if condition.value is not None and fold(value.strip()) != condition.value:
+                        break
+                    parts.append(f"{condition.name}={value}")
+                else:
+                    yield entry, parts, env[alternative[0].name]
+                    break
+
+    def declaration(self, env: Mapping[str, str]) -> tuple[str, str] | None:
+        """The ``AI-Assisted`` trailer that declares the agent ``env`` shows, if any."""
+        if self._builtin:
+            for entry, _parts, value in self._env_hits(env):
+                declared = entry.declare or "yes"
+                if declared == "$value":
+                    declared = _slug(value) or "yes"
+                    if declared in self._index.catalog.negative_values:
+                        declared = "yes"
+                return DECLARATION_KEY, declared
+        falsy = self._index.catalog.falsy_env_values
+        for name in self._markers.env:
+            if not _falsy(env.get(name), falsy):
+                return DECLARATION_KEY, _slug(name) or "yes"
+        return None
+
+    def _context_marks(self, context: ProvenanceContext) -> tuple[Evidence, ...]:
+        key = (context.branch, tuple(context.labels))
+        if key == self._context_key:
+            return self._context_evidence
+        found: list[Evidence] = []
+        branch = context.branch or ""
+        if branch.startswith("refs/heads/"):
+            branch = branch[len("refs/heads/"):]
+        if branch:
+            folded_branch = fold(branch)
+            if self._builtin:
+                for regex, entry in self._index.branches:
+                    if regex.fullmatch(folded_branch):
+                        found.append(Evidence(detector="branch", kind="ai", detail=branch,
+                                              where="branch", tool=entry.tool, entry=entry.id))
+                        break
+            for markers, kind in self._policy_sets:
+                for glob, described in markers.branches:
+                    if glob.match(folded_branch):
+                        found.append(Evidence(
+                            detector="branch", kind=kind,
+                            detail=branch, where="branch", source="policy", entry=described))
+                        break
+        for label in context.labels:
+            folded_label = fold(label).strip()
+            if self._builtin:
+                label_entry = self._index.labels.get(folded_label)
+                if label_entry is not None:
+                    found.append(Evidence(detector="label", kind="ai", detail=label,
+                                          where="label", tool=label_entry.tool,
+                                          entry=label_entry.id))
+            for markers, kind in self._policy_sets:
+                for glob, described in markers.labels:
+                    if glob.match(folded_label):
+                        found.append(Evidence(
+                            detector="label", kind=kind,
+                            detail=label, where="label", source="policy", entry=described))
+                        break
+        self._context_key, self._context_evidence = key, tuple(found)
+        return self._context_evidence
+
+
+@functools.lru_cache(maxsize=8)
+def _classifier(config: OriginConfig) -> Classifier:
+    return Classifier(config)
+
+
+def env_markers(env: Mapping[str, str], config: OriginConfig = _DEFAULT_CONFIG
+                ) -> tuple[Evidence, ...]:
+    """The agent environment variables present in ``env`` as evidence (for the
+    prepare-commit-msg hook and pending commits)."""
+    return _classifier(config).env_evidence(env)
+
+
+def agent_declaration_trailer(env: Mapping[str, str], config: OriginConfig = _DEFAULT_CONFIG
+                              ) -> tuple[str, str] | None:
+    """The trailer ``vetgate-mark`` appends inside an agent's shell, e.g.
+    ``("AI-Assisted", "claude-code")`` for ``CLAUDECODE=1``; None outside one.
+
+    The catalog names the value per tool (``AI_AGENT``/``AGENT`` give their own value). The
+    trailer classifies as ai through the catalog's ``AI-Assisted: <not no>`` entry.
+    """
+    return _classifier(config).declaration(env)
+
+
+def is_agent_account(login_or_email: str) -> bool:
+    """True for known agent and bot accounts: any ``…[bot]`` login, ``Copilot``, the catalog's
+    agent logins and identities (``Name <email>``, a bare address or a login all work). Review
+    independence uses it: such an account's approval never counts as a human's."""
+    if not login_or_email or not login_or_email.strip():
+        return False
+    return _builtin_index().is_agent_account(login_or_email)
