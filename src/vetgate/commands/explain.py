@@ -1,11 +1,243 @@
-"""`vetgate explain` (not built yet)."""
+"""`vetgate explain PATH...`: which rules match each path, and what they would require.
+
+For every path: each matching rule with its id, the file and line it was written at, the
+pattern that matched, its level and origin scope, and what it would require of an AI-origin
+change and of a human change. Paths no rule matches say so, with the ``coverage`` setting.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Sequence
 from typing import Any
 
-from vetgate.errors import UsageError
+from vetgate.errors import EXIT_PASS, UsageError
+from vetgate.policy.model import (
+    ForbidRequirement,
+    LabelRequirement,
+    MaxLinesRequirement,
+    Policy,
+    Requirement,
+    ReviewRequirement,
+    Rule,
+    SignedRequirement,
+    TestsRequirement,
+    TrailerRequirement,
+)
+
+_COVERAGE_NOTES = {
+    "ignore": "coverage: ignore, so an AI-origin change here passes",
+    "warn": "coverage: warn, so an AI-origin change here gets a warning",
+    "fail": "coverage: fail, so an AI-origin change here fails the check",
+}
+_FRESHNESS_NOTES = {
+    "content": "an approval keeps counting while the files it covers keep the content it saw",
+    "head": "only approvals of the head commit count",
+    "any": "an approval of any commit of the change counts",
+}
 
 
-def run(**options: Any) -> int:
-    raise UsageError("`vetgate explain` is not available yet")
+def printable(text: str) -> str:
+    """``text`` safe to print: undecodable bytes as \\xNN, control characters escaped."""
+    raw = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in raw)
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def _join(items: Sequence[str]) -> str:
+    return ", ".join(items)
+
+
+def describe_requirement(requirement: Requirement, policy: Policy) -> str:
+    """One sentence saying what ``requirement`` asks for."""
+    if isinstance(requirement, ForbidRequirement):
+        return f"forbid: not allowed at all — {requirement.message}"
+    if isinstance(requirement, TestsRequirement):
+        return (f"tests: at least {_plural(requirement.min, 'added or modified file')} "
+                f"matching {_join(requirement.patterns)}")
+    if isinstance(requirement, ReviewRequirement):
+        approvals = _plural(requirement.count, "approval")
+        if requirement.groups:
+            groups = "; ".join(
+                f"{name} ({_join(policy.groups.get(name, ()))})" for name in requirement.groups
+            )
+            who = f"from independent members of {groups}"
+        else:
+            who = "from any independent human reviewer"
+        return (f"review: {approvals} on the code host {who} — "
+                f"{_FRESHNESS_NOTES[requirement.fresh]} (checked in CI; pending locally)")
+    if isinstance(requirement, TrailerRequirement):
+        trailer = requirement.key + (f": {requirement.value}" if requirement.value else ":")
+        return f'trailer: every AI-origin commit touching these files carries "{trailer}"'
+    if isinstance(requirement, LabelRequirement):
+        return (f'label: the pull/merge request carries the label "{requirement.name}" '
+                "(checked in CI; pending locally)")
+    if isinstance(requirement, MaxLinesRequirement):
+        return (f"max_lines: at most {_plural(requirement.limit, 'added or removed line')} "
+                "in the files this rule matches")
+    if isinstance(requirement, SignedRequirement):
+        return "signed: every commit touching these files has a good signature"
+    raise AssertionError(f"unknown requirement {requirement!r}")  # pragma: no cover
+
+
+def _requirement_json(requirement: Requirement, policy: Policy) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": requirement.kind,
+                           "text": describe_requirement(requirement, policy)}
+    for item in dataclasses.fields(requirement):
+        if item.name in ("kind", "matcher"):
+            continue
+        value = getattr(requirement, item.name)
+        out[item.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _applies(rule: Rule, origin: str) -> tuple[bool, str]:
+    """Whether ``rule`` applies to a change of ``origin`` ("ai" | "human"), and if not, why."""
+    if rule.origin == "any" or rule.origin == origin:
+        return True, ""
+    return False, f"rule applies to {rule.origin}-origin changes"
+
+
+def _for_origin(rule: Rule, origin: str) -> list[Requirement]:
+    # Trailers are asked of AI-origin commits only (SPEC 4.1): a human change has none to mark.
+    return [r for r in rule.requirements if not (origin == "human" and r.kind == "trailer")]
+
+
+def repo_path(given: str, start: str, root: str) -> str:
+    """``given`` as a repository-relative POSIX path.
+
+    Absolute paths must lie inside the repository. A relative path is taken from the current
+    directory when a file or directory of that name exists there, else from the repository root
+    (so ``vetgate explain src/auth/x.py`` works from anywhere, even for files yet to be written).
+    """
+    if os.path.isabs(given):
+        absolute = given
+    else:
+        from_cwd = os.path.join(start, given)
+        absolute = from_cwd if os.path.lexists(from_cwd) else os.path.join(root, given)
+    absolute = os.path.normpath(absolute)
+    parent, name = os.path.split(absolute)
+    real = os.path.join(os.path.realpath(parent), name) if name else os.path.realpath(parent)
+    rel = os.path.relpath(real, os.path.realpath(root))
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        raise UsageError(f"{printable(given)} is outside the repository ({root}); "
+                         "explain paths inside it")
+    if rel == os.curdir:
+        raise UsageError(f"{printable(given)} is the repository root; name a file inside it")
+    return rel.replace(os.sep, "/")
+
+
+def explain_path(policy: Policy, path: str) -> dict[str, Any]:
+    """The explanation of one repository-relative path, as plain data (the JSON format)."""
+    assert policy.matcher is not None
+    rules = []
+    for rule_id in policy.matcher.rules_for(path):
+        rule = policy.rule(rule_id)
+        entry: dict[str, Any] = {
+            "rule": rule.id,
+            "source": str(rule.source),
+            "builtin": rule.builtin,
+            "description": rule.description,
+            "pattern": policy.matcher.deciding_pattern(rule.id, path),
+            "level": rule.level,
+            "origin": rule.origin,
+        }
+        for origin in ("ai", "human"):
+            applies, reason = _applies(rule, origin)
+            entry[origin] = {
+                "applies": applies,
+                "requirements": [_requirement_json(r, policy) for r in _for_origin(rule, origin)]
+                if applies else [],
+            }
+            if not applies:
+                entry[origin]["reason"] = reason
+        rules.append(entry)
+    result: dict[str, Any] = {"path": path, "rules": rules}
+    if not rules:
+        result["note"] = f"no rule matches ({_COVERAGE_NOTES[policy.coverage]})"
+    return result
+
+
+def _text(policy: Policy, explained: list[dict[str, Any]], directories: set[str]) -> str:
+    files = _join(policy.files) if policy.files else "the built-in default policy"
+    lines = [f"policy: {files}; commits without AI evidence count as {policy.origin.unknown} "
+             f"(origin.unknown: {policy.origin.unknown})"]
+    for item in explained:
+        lines.append("")
+        lines.append(printable(item["path"]))
+        if item["path"] in directories:
+            lines.append("  (a directory: rules match files, so name a file inside it)")
+        if not item["rules"]:
+            lines.append(f"  {item['note']}")
+            continue
+        for rule in item["rules"]:
+            title = f"  rule {rule['rule']} ({rule['source']})"
+            if rule["builtin"]:
+                title += " [built-in]"
+            if rule["description"]:
+                title += f" — {rule['description']}"
+            lines.append(title)
+            lines.append(f"    matched by: {printable(rule['pattern'] or '')}")
+            effect = ("an unmet requirement blocks the change" if rule["level"] == "block"
+                      else "an unmet requirement only warns")
+            lines.append(f"    level: {rule['level']} ({effect})")
+            scope = {"ai": "AI-origin changes", "human": "human changes",
+                     "any": "every change, AI-origin or human"}[rule["origin"]]
+            lines.append(f"    applies to: {scope} (origin: {rule['origin']})")
+            for origin, label in (("ai", "AI-origin change"), ("human", "human change")):
+                part = rule[origin]
+                if not part["applies"]:
+                    lines.append(f"    {label}: not applicable ({part['reason']})")
+                    continue
+                if not part["requirements"]:
+                    lines.append(f"    {label}: nothing further required")
+                    continue
+                lines.append(f"    {label} requires:")
+                lines.extend(f"      - {r['text']}" for r in part["requirements"])
+    return "\n".join(lines) + "\n"
+
+
+def run(*, repo: str = ".", paths: Sequence[str] = (), policy: Sequence[str] | None = None,
+        format: str = "text") -> int:
+    """Explain each path against the repository's policy (or ``--policy`` files)."""
+    from vetgate.changes.git import repo_root
+    from vetgate.policy.loader import (
+        WorkTreeSource,
+        discover,
+        load_default_policy,
+        load_policy,
+    )
+
+    start = os.path.realpath(repo)
+    if not os.path.isdir(start):
+        raise UsageError(f"-C {repo}: no such directory")
+    root = repo_root(start)
+    explicit = [p if os.path.isabs(p) else os.path.join(start, p) for p in policy or ()]
+    for given, path in zip(policy or (), explicit, strict=True):
+        if not os.path.isfile(path):
+            raise UsageError(f"policy file {given} does not exist; check the path")
+    files = discover(root, explicit or None)
+    loaded = load_default_policy() if files is None else \
+        load_policy(files, WorkTreeSource(root), root=root)
+
+    rel_paths = [repo_path(p, start, root) for p in paths]
+    directories = {p for p in rel_paths if os.path.isdir(os.path.join(root, *p.split("/")))}
+    explained = [explain_path(loaded, p) for p in rel_paths]
+    if format == "json":
+        document = {
+            "version": 1,
+            "policy": {"files": list(loaded.files), "coverage": loaded.coverage,
+                       "unknown": loaded.origin.unknown},
+            "paths": explained,
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        sys.stdout.write(_text(loaded, explained, directories))
+    return EXIT_PASS

@@ -71,6 +71,8 @@ class ForbidRequirement:
 
 @dataclass(frozen=True)
 class TestsRequirement:
+    __test__ = False  # not a pytest test class, despite the name
+
     patterns: tuple[str, ...]
     min: int = 1
     # Compiled once at load; matches repository-relative POSIX paths.

@@ -1,56 +1,447 @@
 """Path patterns: gitignore-style (pathspec), compiled once per policy.
 
 ``PatternSet`` is one list of patterns (a rule's ``paths`` or a ``tests`` requirement's globs).
-``PathMatcher`` answers "which rules match this path" for a whole policy.
+``PathMatcher`` answers "which rules match this path" for a whole policy, fast: every rule is
+indexed by a component its paths must contain (a literal directory or file name, or a file
+extension), so a path only tries the few rules that could match it; rules that cannot be
+indexed share one bucket guarded by a single combined regular expression.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+# Characters with a meaning inside one gitignore path segment.
+_GLOB_CHARS = frozenset("*?[")
+_WINDOWS_PATH = re.compile(r"^!?[A-Za-z]:[\\/]")
+_DIR_MARK_GROUP = "(?P<ps_d>"
+
+
+class PatternError(ValueError):
+    """A pattern vetgate refuses; ``str(exc)`` says why, to follow the quoted pattern."""
+
+
+_END_ANCHOR = re.compile(r"(?<!\\)\$")
+
+
+def _exact_regex(regex: re.Pattern[str]) -> re.Pattern[str]:
+    r"""pathspec's regex, made exact for any file name git can store.
+
+    Without DOTALL the ``.+`` of a leading ``**/`` cannot cross a newline in a directory name
+    (so ``**/secrets/**`` would miss ``a\nb/secrets/key``), and ``$`` also matches before a final
+    newline; ``\Z`` and DOTALL make the match exact.
+    """
+    return re.compile(_END_ANCHOR.sub(r"\\Z", regex.pattern), regex.flags | re.DOTALL)
+
+
+@lru_cache(maxsize=1 << 16)
+def compile_pattern(pattern: str) -> Any:
+    """Compile one gitignore-style pattern with pathspec (cached: policies repeat patterns).
+
+    Returns pathspec's ``GitIgnoreSpecPattern``; raises ``PatternError`` for a pattern pathspec
+    cannot compile (its exceptions vary: GitIgnorePatternError, ValueError, TypeError, re.error,
+    and FutureWarning for regex look-alikes, all turned into one type here).
+    """
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            compiled = GitIgnoreSpecPattern(pattern)
+            if compiled.regex is not None:
+                compiled.regex = _exact_regex(compiled.regex)
+            return compiled
+    except re.error as exc:
+        raise PatternError(f"is not a valid glob ({exc.msg})") from exc
+    except (ValueError, TypeError, FutureWarning, DeprecationWarning) as exc:
+        raise PatternError(f"is not a valid glob ({exc})") from exc
+
+
+@lru_cache(maxsize=1 << 16)
+def check_pattern(pattern: str) -> bool | None:
+    """Make sure ``pattern`` compiles, without compiling it when that can be avoided.
+
+    Returns what the pattern does: True includes, False excludes, None matches nothing.
+    Raises ``PatternError`` like ``compile_pattern``. Only bracket expressions put text of the
+    user's into the regular expression, so only patterns with ``[`` need a real compile here;
+    the rest are translated, which is several times cheaper (big policies load faster).
+    """
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+    if "[" in pattern:
+        include: bool | None = compile_pattern(pattern).include
+        return include
+    try:
+        _regex, include = GitIgnoreSpecPattern.pattern_to_regex(pattern)
+    except (ValueError, TypeError) as exc:
+        raise PatternError(f"is not a valid glob ({exc})") from exc
+    return include
+
+
+def _segments(pattern: str) -> list[str]:
+    """The ``/``-separated segments of a pattern body (no leading ``!``)."""
+    return pattern.split("/")
+
+
+def _has_unclosed_bracket(segment: str) -> bool:
+    i, end = 0, len(segment)
+    while i < end:
+        char = segment[i]
+        if char == "\\":
+            i += 2
+            continue
+        if char == "[":
+            j = i + 1
+            if j < end and segment[j] in "!^":
+                j += 1
+            if j < end and segment[j] == "]":
+                j += 1
+            while j < end and segment[j] != "]":
+                j += 1
+            if j >= end:
+                return True
+            i = j + 1
+            continue
+        i += 1
+    return False
+
+
+def pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot be used in a policy, or None when it is fine.
+
+    The reason is worded to follow the quoted pattern, e.g. ``pattern "a/../b" has a '..'
+    component; ...``. Beyond what pathspec rejects, this refuses patterns that gitignore would
+    silently ignore or that can never match a repository-relative POSIX path, because a pattern
+    that quietly matches nothing would let changes through.
+    """
+    if pattern == "":
+        return "is empty"
+    if not pattern.strip():
+        return "is blank"
+    if pattern.startswith("#"):
+        return "starts with '#', which gitignore reads as a comment; write '\\#' for a literal '#'"
+    body = pattern[1:] if pattern.startswith("!") else pattern
+    if body == "":
+        return "is a lone '!', which excludes nothing; put the pattern to exclude after the '!'"
+    if body == "/":
+        return "is '/', which matches nothing"
+    # pathspec strips trailing whitespace (any Unicode space) unless it ends in "\\ ".
+    if pattern.rstrip() != pattern and not pattern.endswith("\\ "):
+        return ("ends with whitespace, which gitignore ignores; remove it, or escape a "
+                "meaningful last space as '\\ '")
+    if "\n" in pattern or "\r" in pattern:
+        return "contains a line break"
+    if _WINDOWS_PATH.match(pattern):
+        return "looks like a Windows path; write repository-relative POSIX paths like src/auth/**"
+    inner = body[1:] if body.startswith("/") else body
+    if inner.endswith("/"):
+        inner = inner[:-1]
+    parts = _segments(inner)
+    if any(part == "" for part in parts):
+        return "has an empty path component ('//')"
+    if any(part == ".." for part in parts):
+        return ("has a '..' component; patterns are matched against repository-relative paths, "
+                "which never contain '..'")
+    if any(part == "." for part in parts):
+        return "has a '.' component; remove the './'"
+    if body.endswith("\\") and not body.endswith("\\\\"):
+        return "ends with a lone backslash, which escapes nothing"
+    if "[:" in body and re.search(r"\[[!^]?[^\]]*\[:[a-z]+:\]", body):
+        return ("uses a POSIX character class like [:alpha:], which vetgate does not support; "
+                "list the characters instead, e.g. [a-z]")
+    if any(_has_unclosed_bracket(part) for part in parts):
+        return "has an unclosed '[' (gitignore ignores such patterns); escape it as '\\['"
+    try:
+        include = check_pattern(pattern)
+    except PatternError as exc:
+        return str(exc)
+    if include is None:
+        return "matches nothing (gitignore ignores it)"
+    return None
+
+
+_LITERAL_SPECIAL = frozenset("\\*?[]!# \t")
+
+
+def literal_pattern(path: str) -> str:
+    """An anchored pattern that matches exactly the repository-relative ``path``.
+
+    Every character with a meaning in gitignore is escaped, so odd file names (``[x].yaml``,
+    ``#notes``, trailing spaces) stay literal.
+    """
+    escaped = "".join("\\" + char if char in _LITERAL_SPECIAL else char for char in path)
+    if path[-1:].isspace():
+        # gitignore strips trailing whitespace unless it is "\\ "; a one-character bracket
+        # expression keeps any trailing space (NBSP included) literal.
+        escaped = escaped[:-2 if escaped.endswith("\\" + path[-1]) else -1] + f"[{path[-1]}]"
+    return "/" + escaped
+
+
+def _unescape(segment: str) -> str:
+    return re.sub(r"\\(.)", r"\1", segment)
+
+
+def _is_literal(segment: str) -> bool:
+    i = 0
+    while i < len(segment):
+        if segment[i] == "\\":
+            i += 2
+            continue
+        if segment[i] in _GLOB_CHARS:
+            return False
+        i += 1
+    return True
+
+
+def _literal_tail(segment: str) -> str | None:
+    """The literal text after the last wildcard or bracket expression of a glob segment
+    (unescaped), or None when that text is not plainly literal."""
+    tail_start = 0
+    i = 0
+    while i < len(segment):
+        if segment[i] == "\\":
+            i += 2
+            continue
+        if segment[i] in "*?]":
+            tail_start = i + 1
+        i += 1
+    tail = segment[tail_start:]
+    if not _is_literal(tail):
+        return None
+    return _unescape(tail)
+
+
+IndexKey = tuple[str, str]  # ("name" | "ext" | "gram", value)
+GRAM = 3  # length of the literal substrings that index otherwise unindexable patterns
+
+
+def _literal_runs(segment: str) -> list[str] | None:
+    """The runs of literal characters of a glob segment (outside wildcards and brackets),
+    unescaped; None when the segment cannot be read plainly (an unclosed bracket)."""
+    runs: list[str] = []
+    current = ""
+    i, end = 0, len(segment)
+    while i < end:
+        char = segment[i]
+        if char == "\\" and i + 1 < end:
+            current += segment[i + 1]
+            i += 2
+            continue
+        if char in "*?":
+            runs.append(current)
+            current = ""
+            i += 1
+            continue
+        if char == "[":
+            j = i + 1
+            if j < end and segment[j] in "!^":
+                j += 1
+            if j < end and segment[j] == "]":
+                j += 1
+            while j < end and segment[j] != "]":
+                j += 1
+            if j >= end:
+                return None
+            runs.append(current)
+            current = ""
+            i = j + 1
+            continue
+        current += char
+        i += 1
+    runs.append(current)
+    return [run for run in runs if run]
+
+
+def index_key(pattern: str) -> IndexKey | None:
+    """Something every path matched by the including ``pattern`` must contain, or None.
+
+    Each non-``**`` segment of a gitignore pattern matches exactly one whole path component, so
+    a literal segment ("auth") means the path has a component "auth"; a segment ending in a
+    literal containing a dot ("*_test.py") means some component's extension is "py"; and any
+    literal run of at least three characters ("*login*") means the path contains its last
+    three characters.
+    """
+    body = pattern if pattern.endswith("\\ ") else pattern.rstrip()
+    body = body.lstrip("/")
+    if body.endswith("/"):
+        body = body[:-1]
+    segments = [seg for seg in _segments(body) if seg not in ("", "**")]
+    literal = [seg for seg in segments if _is_literal(seg)]
+    if literal:
+        return ("name", _unescape(literal[-1]))
+    for seg in reversed(segments):
+        tail = _literal_tail(seg)
+        if tail is not None and "." in tail:
+            return ("ext", tail.rsplit(".", 1)[1])
+    longest = ""
+    for seg in segments:
+        runs = _literal_runs(seg)
+        if runs is None:
+            return None
+        for run in runs:
+            if len(run) > len(longest):
+                longest = run
+    if len(longest) >= GRAM:
+        return ("gram", longest[-GRAM:])
+    return None
+
+
+def _effective(patterns: Sequence[str], case_sensitive: bool) -> tuple[str, ...]:
+    return tuple(patterns) if case_sensitive else tuple(p.lower() for p in patterns)
+
+
+def _normalize(path: str) -> str:
+    # The same normalisation pathspec applies before matching (leading "/" or "./" dropped).
+    if path.startswith("/"):
+        return path[1:]
+    if path.startswith("./"):
+        return path[2:]
+    return path
 
 
 @dataclass(frozen=True)
 class PatternSet:
-    """A compiled list of gitignore-style patterns; a leading ``!`` excludes."""
+    """A compiled list of gitignore-style patterns; a leading ``!`` excludes.
+
+    The last pattern that matches a path decides (gitignore semantics, as pathspec's
+    ``GitIgnoreSpec``). Raises ``PatternError`` when a pattern cannot be compiled.
+    """
 
     patterns: tuple[str, ...]
     case_sensitive: bool = True
 
     def __post_init__(self) -> None:
-        import pathspec
+        for pattern in _effective(self.patterns, self.case_sensitive):
+            check_pattern(pattern)  # refuse bad patterns now, not at the first match
 
-        lines = self.patterns if self.case_sensitive else tuple(p.lower() for p in self.patterns)
-        object.__setattr__(self, "_spec", pathspec.GitIgnoreSpec.from_lines(lines))
+    @property
+    def _spec(self) -> Any:
+        # Compiled on first use: in a big policy most rules never meet a candidate path.
+        spec = self.__dict__.get("_compiled")
+        if spec is None:
+            import pathspec
+
+            compiled = [compile_pattern(p)
+                        for p in _effective(self.patterns, self.case_sensitive)]
+            # One compiled pattern per input line, so check_file's index maps to `patterns`.
+            spec = pathspec.GitIgnoreSpec(compiled, backend="simple")
+            object.__setattr__(self, "_compiled", spec)
+        return spec
+
+    def _key(self, path: str) -> str:
+        return path if self.case_sensitive else path.lower()
 
     def match(self, path: str) -> bool:
         """True when the last pattern that decides ``path`` includes it."""
-        if not self.case_sensitive:
-            path = path.lower()
-        return bool(self._spec.match_file(path))  # type: ignore[attr-defined]
+        return bool(self._spec.check_file(self._key(path)).include)
 
     def deciding_pattern(self, path: str) -> str | None:
         """The pattern that included ``path``, or None when the path is not matched."""
-        key = path if self.case_sensitive else path.lower()
-        result = self._spec.check_file(key)  # type: ignore[attr-defined]
+        result = self._spec.check_file(self._key(path))
         if not result.include or result.index is None:
             return None
         return self.patterns[result.index]
 
+    def including_regexes(self) -> list[str]:
+        """The regular expressions of the including (non-``!``) patterns."""
+        out = []
+        for compiled in self._spec.patterns:
+            if compiled.include and compiled.regex is not None:
+                out.append(compiled.regex.pattern)
+        return out
+
 
 class PathMatcher:
-    """Which rules match a path, for every rule of a policy at once."""
+    """Which rules match a path, for every rule of a policy at once.
+
+    Equivalent to trying every rule's ``PatternSet`` in turn (a property test checks this), but
+    each path only tries the rules indexed under one of its components or extensions, plus the
+    rules that cannot be indexed when one combined regex says one of them might match.
+    """
 
     def __init__(self, rule_patterns: Sequence[tuple[str, Sequence[str]]], *,
                  case_sensitive: bool = True) -> None:
-        self._rules = tuple(
-            (rule_id, PatternSet(tuple(patterns), case_sensitive))
-            for rule_id, patterns in rule_patterns
-        )
+        self._case_sensitive = case_sensitive
+        self._ids: list[str] = []
+        self._sets: list[PatternSet] = []
+        self._position: dict[str, int] = {}
+        by_name: dict[str, list[int]] = {}
+        by_ext: dict[str, list[int]] = {}
+        by_gram: dict[str, list[int]] = {}
+        shared: list[int] = []
+        shared_regexes: list[str] = []
+        for position, (rule_id, patterns) in enumerate(rule_patterns):
+            pattern_set = PatternSet(tuple(patterns), case_sensitive)
+            self._ids.append(rule_id)
+            self._sets.append(pattern_set)
+            self._position.setdefault(rule_id, position)
+            including = [p for p in _effective(patterns, case_sensitive) if not p.startswith("!")]
+            keys = [index_key(p) for p in including]
+            if any(key is None for key in keys):
+                shared.append(position)
+                shared_regexes.extend(pattern_set.including_regexes())
+                continue
+            buckets = {"name": by_name, "ext": by_ext, "gram": by_gram}
+            for kind, value in {key for key in keys if key is not None}:
+                buckets[kind].setdefault(value, []).append(position)
+        self._by_name = {k: tuple(v) for k, v in by_name.items()}
+        self._by_ext = {k: tuple(v) for k, v in by_ext.items()}
+        self._by_gram = {k: tuple(v) for k, v in by_gram.items()}
+        self._shared = tuple(shared)
+        self._shared_gate: re.Pattern[str] | None = None
+        if shared_regexes:
+            # Group names repeat across pathspec's regexes; the gate only needs "any match".
+            body = "|".join(
+                f"(?:{regex.replace(_DIR_MARK_GROUP, '(?:')})" for regex in shared_regexes
+            )
+            try:
+                self._shared_gate = re.compile(body, re.DOTALL)
+            except (re.error, OverflowError, RecursionError):  # pragma: no cover - defensive
+                self._shared_gate = None
+            self._shared_always = any(r in (".", "/") for r in shared_regexes)
+        else:
+            self._shared_always = False
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """Every rule id, in policy order."""
+        return tuple(self._ids)
+
+    def _candidates(self, key: str) -> set[int]:
+        candidates: set[int] = set()
+        for component in key.split("/"):
+            hit = self._by_name.get(component)
+            if hit:
+                candidates.update(hit)
+            dot = component.rfind(".")
+            if dot >= 0:
+                hit = self._by_ext.get(component[dot + 1:])
+                if hit:
+                    candidates.update(hit)
+        if self._by_gram:
+            for start in range(len(key) - GRAM + 1):
+                hit = self._by_gram.get(key[start:start + GRAM])
+                if hit:
+                    candidates.update(hit)
+        if self._shared and (
+            self._shared_always or self._shared_gate is None or self._shared_gate.search(key)
+        ):
+            candidates.update(self._shared)
+        return candidates
 
     def rules_for(self, path: str) -> tuple[str, ...]:
         """Ids of the rules whose ``paths`` match ``path``, in policy order."""
-        return tuple(rule_id for rule_id, spec in self._rules if spec.match(path))
+        key = path if self._case_sensitive else path.lower()
+        candidates = self._candidates(_normalize(key))
+        if not candidates:
+            return ()
+        # The pattern sets normalise `key` themselves, exactly as pathspec does.
+        return tuple(self._ids[i] for i in sorted(candidates) if self._sets[i].match(key))
 
     def match_many(self, paths: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """``rules_for`` for many paths; only paths that match at least one rule are returned."""
@@ -63,7 +454,7 @@ class PathMatcher:
 
     def deciding_pattern(self, rule_id: str, path: str) -> str | None:
         """The pattern of ``rule_id`` that included ``path`` (for ``explain``)."""
-        for rid, spec in self._rules:
-            if rid == rule_id:
-                return spec.deciding_pattern(path)
-        return None
+        position = self._position.get(rule_id)
+        if position is None:
+            return None
+        return self._sets[position].deciding_pattern(path)

@@ -1,0 +1,473 @@
+"""Finding and loading the policy: discovery, includes, cross-file checks, the built-in rule.
+
+``load_policy`` reads the root file and everything it includes through a ``PolicySource`` (the
+work tree here; a git revision in ``vetgate.commands.common``), checks each file with
+``vetgate.policy.schema``, then checks what spans files (unique rule ids, group references,
+include cycles), and raises one ``PolicyError`` carrying every problem found, in file order.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import gc
+import os
+import posixpath
+import re
+import stat
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from vetgate.errors import Diagnostic, PolicyError, UsageError
+from vetgate.policy.model import (
+    BUILTIN_POLICY_RULE_ID,
+    Policy,
+    Requirement,
+    ReviewRequirement,
+    Rule,
+    SourceLocation,
+    TestsRequirement,
+)
+from vetgate.policy.patterns import (
+    PathMatcher,
+    PatternError,
+    PatternSet,
+    literal_pattern,
+    pattern_problem,
+)
+from vetgate.policy.schema import FileChecker, FileDraft, did_you_mean
+from vetgate.policy.yamlload import MAX_POLICY_BYTES, Mark, YamlFileError, parse_yaml
+
+DEFAULT_POLICY_FILE = ".vetgate.yaml"
+# How the packaged default policy is named in messages and rule sources.
+DEFAULT_POLICY_LABEL = "vetgate:default.yaml"
+INCLUDE_SUFFIXES = (".yaml", ".yml")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:")
+
+BUILTIN_RULE_DESCRIPTION = (
+    "The policy files themselves: a change to them needs a review from the policy owners"
+)
+
+
+class PolicySource(Protocol):
+    """Where policy files are read from: the work tree, or a git revision."""
+
+    def read(self, relpath: str) -> bytes | None:
+        """The file's bytes, or None when there is no such file."""
+
+    def glob(self, pattern: str) -> list[str]:
+        """Repository-relative POSIX paths of the files matching ``pattern``, sorted."""
+
+    def describe(self, relpath: str) -> str:
+        """How to name the file in messages."""
+
+
+def glob_paths(pattern: str, paths: Sequence[str]) -> list[str]:
+    """The ``paths`` matching an include glob, sorted.
+
+    ``*``, ``?`` and ``[...]`` match within one path segment (a leading dot included), ``**``
+    matches any number of whole segments, and the match is case-sensitive.
+    """
+    parts = [p for p in pattern.split("/") if p not in ("", ".")]
+    return sorted(p for p in paths if _glob_parts(parts, p.split("/")))
+
+
+def _glob_parts(pattern: Sequence[str], path: Sequence[str]) -> bool:
+    if not pattern:
+        return not path
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_glob_parts(rest, path[i:]) for i in range(len(path) + 1))
+    return bool(path) and fnmatch.fnmatchcase(path[0], head) and _glob_parts(rest, path[1:])
+
+
+class WorkTreeSource:
+    """Policy files as they are on disk under ``root`` (absolute paths are read as given)."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.abspath(root)
+
+    def _path(self, relpath: str) -> str:
+        if os.path.isabs(relpath):
+            return relpath
+        return os.path.join(self.root, *relpath.split("/"))
+
+    def read(self, relpath: str) -> bytes | None:
+        """The file's bytes (at most one byte over the size limit), or None if it is absent."""
+        path = self._path(relpath)
+        try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return None
+            with open(path, "rb") as handle:
+                return handle.read(MAX_POLICY_BYTES + 1)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            raise UsageError(f"cannot read policy file {relpath}: {exc.strerror}") from exc
+
+    def glob(self, pattern: str) -> list[str]:
+        """Files under the root matching the include glob ``pattern`` (see ``glob_paths``)."""
+        absolute = os.path.isabs(pattern)
+        parts = [p for p in pattern.split("/") if p not in ("", ".")]
+        literal: list[str] = []
+        for part in parts[:-1]:
+            if _GLOB_CHARS.search(part) or part == "**":
+                break
+            literal.append(part)
+        start_rel = "/".join(literal)
+        start = os.path.join("/" if absolute else self.root, *literal)
+        if not os.path.isdir(start):
+            return []
+        found: list[str] = []
+        for directory, dirnames, filenames in os.walk(start):
+            dirnames[:] = sorted(d for d in dirnames if d != ".git")
+            rel_dir = os.path.relpath(directory, start)
+            for name in filenames:
+                rel = name if rel_dir == "." else f"{rel_dir.replace(os.sep, '/')}/{name}"
+                full = f"{start_rel}/{rel}" if start_rel else rel
+                found.append("/" + full if absolute else full)
+        return sorted(p for p in found
+                      if _glob_parts(parts, [s for s in p.split("/") if s not in ("", ".")]))
+
+    def describe(self, relpath: str) -> str:
+        """The repository-relative path (absolute for files outside the repository)."""
+        return relpath
+
+
+class MemorySource:
+    """Policy files held in memory (the packaged default, ``vetgate init``, tests)."""
+
+    def __init__(self, files: Mapping[str, bytes]) -> None:
+        self.files = dict(files)
+
+    def read(self, relpath: str) -> bytes | None:
+        return self.files.get(relpath)
+
+    def glob(self, pattern: str) -> list[str]:
+        return glob_paths(pattern, list(self.files))
+
+    def describe(self, relpath: str) -> str:
+        return relpath
+
+
+def _inside(path: str, root: str) -> str | None:
+    """``path`` relative to ``root`` as POSIX, or None when it lies outside."""
+    rel = os.path.relpath(path, root)
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return None
+    return rel.replace(os.sep, "/")
+
+
+def _real(path: str) -> str:
+    # Resolve symlinked directories (git reports the real top level) but keep the file's name.
+    directory, name = os.path.split(os.path.abspath(path))
+    return os.path.join(os.path.realpath(directory), name)
+
+
+def discover(root: str, explicit: Sequence[str] | None = None) -> list[str] | None:
+    """The policy files to load.
+
+    ``explicit`` paths (relative to the current directory, or absolute) become repo-relative
+    POSIX paths when they are inside ``root`` and stay absolute otherwise; one that does not
+    exist is a ``UsageError``. Without them: ``[".vetgate.yaml"]`` when the repository has one,
+    else None (the caller then uses ``load_default_policy()``).
+    """
+    real_root = os.path.realpath(root)
+    if explicit:
+        files: list[str] = []
+        for given in explicit:
+            if not os.path.isfile(given):
+                raise UsageError(f"policy file {given} does not exist; check the path "
+                                 "(relative paths are taken from the current directory)")
+            real = _real(given)
+            files.append(_inside(real, real_root) or real)
+        return files
+    if os.path.isfile(os.path.join(real_root, DEFAULT_POLICY_FILE)):
+        return [DEFAULT_POLICY_FILE]
+    for near_miss in (".vetgate.yml", "vetgate.yaml", "vetgate.yml"):
+        if os.path.isfile(os.path.join(real_root, near_miss)):
+            # Falling back to the default policy here would silently ignore the team's policy.
+            raise UsageError(f"found {near_miss} but vetgate reads {DEFAULT_POLICY_FILE}; "
+                             f"rename it to {DEFAULT_POLICY_FILE} (or pass --policy {near_miss})")
+    return None
+
+
+def _location(file: str, mark: Mark) -> str:
+    return f"{file}:{mark.line}"
+
+
+class _PolicyLoader:
+    def __init__(self, source: PolicySource) -> None:
+        self.source = source
+        self.diagnostics: list[Diagnostic] = []
+        self.drafts: dict[str, FileDraft] = {}
+        self.order: list[FileDraft] = []
+        self.stack: list[str] = []
+        self.include_globs: list[str] = []
+        self.root_display = ""
+
+    def error(self, draft: FileDraft, mark: Mark, message: str) -> None:
+        self.diagnostics.append(Diagnostic(draft.display, mark.line, mark.column, message))
+
+    # --- reading files ----------------------------------------------------------------------
+
+    def visit(self, relpath: str, is_root: bool, via: tuple[FileDraft, Mark] | None) -> None:
+        if relpath in self.stack:
+            assert via is not None
+            chain = " → ".join(self.source.describe(p) for p in
+                               [*self.stack[self.stack.index(relpath):], relpath])
+            self.error(via[0], via[1], f"include cycle: {chain}; remove one of the includes")
+            return
+        if relpath in self.drafts:
+            return  # included twice (a diamond): read once
+        display = self.source.describe(relpath)
+        data = self.source.read(relpath)
+        if data is None:
+            if via is not None:
+                self.error(via[0], via[1], f"included file {display} does not exist")
+            else:
+                self.diagnostics.append(Diagnostic(display, 1, 1, "policy file not found"))
+            return
+        draft = FileDraft(relpath, display, is_root)
+        if is_root:
+            self.root_display = display
+        self.drafts[relpath] = draft
+        self.order.append(draft)
+        checker = FileChecker(display, self.diagnostics)
+        try:
+            tree, problems = parse_yaml(data)
+        except YamlFileError as exc:
+            for problem in exc.problems:
+                checker.error(problem.mark, problem.message)
+            return
+        for problem in problems:
+            checker.error(problem.mark, problem.message)
+        checker.check_file(tree, draft, self.root_display)
+        self.stack.append(relpath)
+        for entry, mark in draft.includes:
+            for target in self.resolve(draft, entry, mark):
+                self.visit(target, False, (draft, mark))
+        self.stack.pop()
+
+    def resolve(self, draft: FileDraft, entry: str, mark: Mark) -> list[str]:
+        """The files an ``include:`` entry names (errors reported at the entry)."""
+        if entry.startswith("/") or _WINDOWS_ABSOLUTE.match(entry):
+            self.error(draft, mark, f'include "{entry}" is absolute; include paths are relative '
+                                    "to the including file's directory")
+            return []
+        if "\\" in entry:
+            self.error(draft, mark, f'include "{entry}" contains "\\"; separate directories '
+                                    'with "/"')
+            return []
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(draft.relpath), entry))
+        if not posixpath.isabs(joined) and (joined == ".." or joined.startswith("../")):
+            self.error(draft, mark, f'include "{entry}" points outside the repository')
+            return []
+        if not _GLOB_CHARS.search(entry):
+            return [joined]
+        matches = [p for p in self.source.glob(joined) if p.endswith(INCLUDE_SUFFIXES)]
+        if not matches:
+            self.error(draft, mark, f'include "{entry}" matches no .yaml or .yml file '
+                                    f"(looked for {joined})")
+            return []
+        self.include_globs.append(joined)
+        return matches
+
+    # --- checks across files ----------------------------------------------------------------
+
+    def cross_check(self) -> None:
+        groups: dict[str, tuple[FileDraft, Mark]] = {}
+        for draft in self.order:
+            for name, mark, _members in draft.groups:
+                if name in groups:
+                    first, first_mark = groups[name]
+                    self.error(draft, mark, f'group "{name}" is already defined at '
+                                            f"{_location(first.display, first_mark)}")
+                else:
+                    groups[name] = (draft, mark)
+        rule_ids: dict[str, tuple[FileDraft, Mark]] = {}
+        defined = sorted(groups)
+        for draft in self.order:
+            refs = [(name, mark, "policy_owners") for name, mark in draft.policy_owners]
+            for rule in draft.rules:
+                if rule.id is not None and rule.id_mark is not None:
+                    if rule.id in rule_ids:
+                        first, first_mark = rule_ids[rule.id]
+                        self.error(draft, rule.id_mark,
+                                   f'duplicate rule id "{rule.id}" (first defined at '
+                                   f"{_location(first.display, first_mark)})")
+                        rule.valid = False
+                    else:
+                        rule_ids[rule.id] = (draft, rule.id_mark)
+                refs.extend((name, mark, "review.from") for name, mark in rule.group_refs)
+            for name, mark, where in refs:
+                if name in groups:
+                    continue
+                known = (f"defined groups: {', '.join(defined)}" if defined
+                         else "no groups are defined; add them under groups:")
+                self.error(draft, mark, f'unknown group "{name}" in {where}'
+                                        f"{did_you_mean(name, defined)} ({known})")
+
+    # --- building the policy ----------------------------------------------------------------
+
+    def build(self, protected: Sequence[str] | None, files: tuple[str, ...] | None) -> Policy:
+        root = self.order[0]
+        case_sensitive = root.case_sensitive
+        rules: list[Rule] = []
+        for draft in self.order:
+            checker = FileChecker(draft.display, self.diagnostics)
+            for rule_draft in draft.rules:
+                if not rule_draft.valid or rule_draft.id is None:
+                    continue
+                requirements: list[Requirement] = []
+                for requirement in rule_draft.requirements:
+                    if isinstance(requirement, TestsRequirement):
+                        try:
+                            tests_matcher = PatternSet(requirement.patterns, case_sensitive)
+                        except PatternError as exc:
+                            checker.error(rule_draft.mark, f'tests of rule "{rule_draft.id}": '
+                                                           f"a pattern {exc}")
+                            continue
+                        requirement = replace(requirement, matcher=tests_matcher)
+                    requirements.append(requirement)
+                rules.append(Rule(
+                    id=rule_draft.id,
+                    paths=tuple(p for p, _ in rule_draft.paths),
+                    source=SourceLocation(draft.relpath, rule_draft.mark.line,
+                                          rule_draft.mark.column),
+                    description=rule_draft.description,
+                    origin=rule_draft.origin,  # type: ignore[arg-type]
+                    level=rule_draft.level,  # type: ignore[arg-type]
+                    requirements=tuple(requirements),
+                ))
+        rules.append(self.builtin_rule(root, protected))
+        try:
+            matcher = PathMatcher([(r.id, r.paths) for r in rules], case_sensitive=case_sensitive)
+        except PatternError as exc:
+            # Only case folding can break a pattern that passed the per-file checks.
+            self.diagnostics.append(Diagnostic(root.display, 1, 1, f"a pattern {exc} once "
+                                                                  "lower-cased (case_sensitive)"))
+            raise PolicyError(self.sorted_diagnostics()) from None
+        if self.diagnostics:
+            raise PolicyError(self.sorted_diagnostics())
+        groups = {name: members for draft in self.order for name, _, members in draft.groups}
+        return Policy(
+            files=files if files is not None else tuple(d.relpath for d in self.order),
+            rules=tuple(rules),
+            origin=root.origin,
+            groups=groups,
+            policy_owners=tuple(name for name, _ in root.policy_owners),
+            coverage=root.coverage,  # type: ignore[arg-type]
+            case_sensitive=case_sensitive,
+            matcher=matcher,
+        )
+
+    def builtin_rule(self, root: FileDraft, protected: Sequence[str] | None) -> Rule:
+        if protected is None:
+            paths = [literal_pattern(d.relpath) for d in self.order
+                     if not posixpath.isabs(d.relpath)]
+            # A file added where an include glob looks changes the policy too.
+            for glob in self.include_globs:
+                candidate = "/" + glob
+                if not posixpath.isabs(glob) and pattern_problem(candidate) is None \
+                        and candidate not in paths:
+                    paths.append(candidate)
+        else:
+            paths = [literal_pattern(p) for p in protected]
+        owners = tuple(name for name, _ in root.policy_owners)
+        mark = root.policy_owners_mark or Mark(1, 1)
+        return Rule(
+            id=BUILTIN_POLICY_RULE_ID,
+            paths=tuple(paths),
+            source=SourceLocation(root.relpath, mark.line, mark.column),
+            description=BUILTIN_RULE_DESCRIPTION,
+            origin="any",
+            level="block",
+            requirements=(ReviewRequirement(count=1, groups=owners, fresh="content"),),
+            builtin=True,
+        )
+
+    def sorted_diagnostics(self) -> list[Diagnostic]:
+        rank = {draft.display: index for index, draft in enumerate(self.order)}
+        return sorted(self.diagnostics,
+                      key=lambda d: (rank.get(d.file, len(rank)), d.line, d.column))
+
+    def load(self, files: Sequence[str], *, protected: Sequence[str] | None = None,
+             files_override: tuple[str, ...] | None = None) -> Policy:
+        if not files:
+            raise UsageError("no policy file to load")
+        # Loading allocates many long-lived small objects and no reference cycles; the cyclic
+        # garbage collector would rescan them over and over (it doubles a 10,000-rule load).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._load(files, protected, files_override)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _load(self, files: Sequence[str], protected: Sequence[str] | None,
+              files_override: tuple[str, ...] | None) -> Policy:
+        self.visit(files[0], True, None)
+        for extra in files[1:]:
+            self.visit(extra, False, None)
+        if not self.order:
+            raise PolicyError(self.sorted_diagnostics())
+        self.cross_check()
+        if any(d.severity == "error" for d in self.diagnostics):
+            raise PolicyError(self.sorted_diagnostics())
+        return self.build(protected, files_override)
+
+
+def load_policy(files: Sequence[str], source: PolicySource, *, root: str | None = None
+                ) -> Policy:
+    """Load ``files`` (the first is the root policy file; later ones are read as if the root
+    included them) and everything they include, through ``source``.
+
+    ``root``, when given, is the repository's top level: absolute paths inside it are turned
+    into repository-relative ones. Raises ``PolicyError`` with every problem at once.
+    """
+    normalized = []
+    for name in files:
+        if root is not None and os.path.isabs(name):
+            name = _inside(_real(name), os.path.realpath(root)) or name
+        normalized.append(name)
+    return _PolicyLoader(source).load(normalized)
+
+
+def load_policy_bytes(data: bytes, name: str = DEFAULT_POLICY_FILE) -> Policy:
+    """Load a single, self-contained policy held in memory (used by ``vetgate init``)."""
+    return _PolicyLoader(MemorySource({name: data})).load([name])
+
+
+@functools.lru_cache(maxsize=1)
+def load_default_policy() -> Policy:
+    """The packaged default policy, used when a repository has no policy of its own.
+
+    Its ``files`` is empty (no repository file is loaded); its built-in ``vetgate-policy`` rule
+    protects ``.vetgate.yaml``, so adding a policy to such a repository needs a review too.
+    """
+    from importlib import resources
+
+    data = resources.files("vetgate.policy").joinpath("default.yaml").read_bytes()
+    loader = _PolicyLoader(MemorySource({DEFAULT_POLICY_LABEL: data}))
+    return loader.load([DEFAULT_POLICY_LABEL], protected=(DEFAULT_POLICY_FILE,),
+                       files_override=())
+
+
+def policy_warnings(policy: Policy, tracked_files: Sequence[str]) -> list[Diagnostic]:
+    """Warnings for the team rules whose ``paths`` match none of ``tracked_files``."""
+    matcher = policy.matcher or PathMatcher([(r.id, r.paths) for r in policy.rules],
+                                            case_sensitive=policy.case_sensitive)
+    matched: set[str] = set()
+    for ids in matcher.match_many(tracked_files).values():
+        matched.update(ids)
+    return [
+        Diagnostic(rule.source.file, rule.source.line, rule.source.column,
+                   f'rule "{rule.id}" matches no tracked file; check its paths (fine if the '
+                   "files are yet to be added)", severity="warning")
+        for rule in policy.rules
+        if not rule.builtin and rule.id not in matched
+    ]
