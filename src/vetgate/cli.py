@@ -63,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=REPORT_FORMATS, default=None,
                        help="report format (default: text; github on GitHub Actions with --ci)")
     check.add_argument("--output", metavar="FILE", help="write the report here (default: stdout)")
+    check.add_argument("--report", dest="extra_reports", action="append", default=None,
+                       metavar="FORMAT=FILE",
+                       help="also write a report in FORMAT to FILE (repeatable), e.g. "
+                            "--report sarif=vetgate.sarif --report junit=vetgate.xml")
     check.add_argument("--reviews", metavar="FILE",
                        help="JSON list of {user, state, commit_id} reviews from the pipeline")
     check.add_argument("--label", dest="labels", action="append", default=None, metavar="NAME",
@@ -130,5 +134,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; return its exit code."""
     args = vars(build_parser().parse_args(argv))
     command = args.pop("command")
+    directory = args.get("repo", ".")
+    if directory not in (".", ""):
+        # Like `git -C DIR`: every relative path on the command line (--policy, --message-file,
+        # --reviews, --output ...) is taken from DIR, as if vetgate had been started there.
+        import os
+
+        try:
+            os.chdir(directory)
+        except OSError as exc:
+            raise UsageError(f"-C {directory}: {exc.strerror}") from exc
+        args["repo"] = "."
     module = importlib.import_module(f"vetgate.commands.{command.replace('-', '_')}")
     return int(module.run(**args))

@@ -1,0 +1,100 @@
+"""Pieces several commands share: finding and loading the policy (from the work tree or from a
+commit), and writing a report to a file or the terminal."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from functools import cached_property
+
+from vetgate.errors import UsageError
+from vetgate.policy.model import Policy
+
+
+class GitRevisionSource:
+    """Policy files as they are in commit ``rev`` (``--policy-ref``), read through git."""
+
+    def __init__(self, root: str, rev: str) -> None:
+        self.root = root
+        self.rev = rev
+
+    def read(self, relpath: str) -> bytes | None:
+        from vetgate.changes.repo import read_blob_at
+
+        return read_blob_at(self.root, self.rev, relpath)
+
+    @cached_property
+    def _tree(self) -> list[str]:
+        from vetgate.changes.repo import list_tree_at
+
+        return list_tree_at(self.root, self.rev)
+
+    def glob(self, pattern: str) -> list[str]:
+        from vetgate.policy.loader import glob_paths
+
+        return glob_paths(pattern, self._tree)
+
+    def describe(self, relpath: str) -> str:
+        return f"{relpath}@{self.rev[:12]}"
+
+
+def discover_at(root: str, rev: str) -> list[str] | None:
+    """The policy files of commit ``rev``: ``.vetgate.yaml`` when it has one, else None."""
+    from vetgate.changes.repo import read_blob_at
+    from vetgate.policy.loader import DEFAULT_POLICY_FILE
+
+    if read_blob_at(root, rev, DEFAULT_POLICY_FILE) is None:
+        return None
+    return [DEFAULT_POLICY_FILE]
+
+
+def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None) -> Policy:
+    """Load the policy: ``explicit`` files or the discovered one, from the work tree (``rev`` None)
+    or from commit ``rev``; the packaged default policy when the repository has none."""
+    from vetgate.policy.loader import WorkTreeSource, discover, load_default_policy, load_policy
+
+    if rev is None:
+        files = discover(root, explicit)
+        if files is None:
+            return load_default_policy()
+        return load_policy(files, WorkTreeSource(root), root=root)
+    if explicit:
+        files = discover(root, explicit)
+        if files is None:  # pragma: no cover - discover raises for missing explicit files
+            return load_default_policy()
+    else:
+        found = discover_at(root, rev)
+        if found is None:
+            return load_default_policy()
+        files = found
+    return load_policy(files, GitRevisionSource(root, rev), root=root)
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write a report to ``output`` (a file) or to stdout."""
+    if output and output != "-":
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise UsageError(f"cannot write the report to {output}: {exc.strerror}") from exc
+        return
+    encoding = sys.stdout.encoding or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        # A terminal that cannot show a character (an emoji on a latin-1 console) gets an
+        # escape for it instead of a crash.
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def use_color(choice: str, output: str | None) -> bool:
+    """Colour only on a terminal (or when forced), never when NO_COLOR is set or writing a file."""
+    if choice == "always":
+        return True
+    if choice == "never" or (output and output != "-") or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()

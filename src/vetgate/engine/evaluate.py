@@ -1,0 +1,208 @@
+"""Evaluation: policy + change + provenance (+ CI evidence) -> an explained ``CheckResult``.
+
+Pure: no git, no network, no printing. ``vetgate.commands.check`` gathers the inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from vetgate.changes.model import ChangeSet, Commit, FileChange
+from vetgate.engine.requirements import EvaluationInputs, RuleScope, evaluate_requirement
+from vetgate.engine.result import (
+    CheckResult,
+    FileResult,
+    RequirementResult,
+    RuleResult,
+    Status,
+    Verdict,
+)
+from vetgate.policy.model import Policy, Rule, SourceLocation
+from vetgate.provenance.model import CommitOrigin, Evidence
+
+COVERAGE_RULE_ID = "coverage"
+
+
+def _touching_commits(change: ChangeSet, file: FileChange) -> tuple[Commit, ...]:
+    """The commits of the change that touched ``file`` under any of its paths.
+
+    A file the range diff shows but no single-parent commit touched (e.g. a conflict resolution in
+    a merge) is attributed to the merge commits, and failing those to every commit: the origin of
+    a change must never be guessed in the permissive direction.
+    """
+    if change.mode != "range":
+        return change.commits
+    paths = set(file.paths)
+    touching = tuple(c for c in change.commits if not c.is_merge and paths & c.paths)
+    if touching:
+        return touching
+    merges = tuple(c for c in change.commits if c.is_merge)
+    return merges or change.commits
+
+
+def _file_origin(commits: Sequence[Commit], origins: Mapping[str | None, CommitOrigin]
+                 ) -> Literal["ai", "human"]:
+    for commit in commits:
+        origin = origins.get(commit.sha)
+        if origin is None or origin.counts_as == "ai":
+            # A commit without a verdict is treated as AI-origin: fail closed.
+            return "ai"
+    return "ai" if not commits else "human"
+
+
+def _fits(scope: str, origin: str) -> bool:
+    return scope == "any" or scope == origin
+
+
+def _rule_status(requirements: Sequence[RequirementResult]) -> Status:
+    statuses = {r.status for r in requirements}
+    if "fail" in statuses:
+        return "fail"
+    if "pending" in statuses:
+        return "pending"
+    return "pass"
+
+
+def _ai_evidence(commits: Sequence[Commit], origins: Mapping[str | None, CommitOrigin]
+                 ) -> tuple[Evidence, ...]:
+    seen: dict[Evidence, None] = {}
+    for commit in commits:
+        origin = origins.get(commit.sha)
+        if origin is None:
+            continue
+        for item in origin.evidence:
+            if item.kind != "human":
+                seen.setdefault(item, None)
+    return tuple(seen)
+
+
+def _rule_result(rule: Rule, status: Status, *, paths: tuple[str, ...] = (),
+                 origin: Literal["ai", "human", "mixed", "none"] = "none",
+                 requirements: tuple[RequirementResult, ...] = (),
+                 evidence: tuple[Evidence, ...] = (), reason: str = "") -> RuleResult:
+    return RuleResult(
+        rule=rule.id, source=rule.source, level=rule.level, status=status,
+        description=rule.description, paths=paths, origin=origin, requirements=requirements,
+        evidence=evidence, reason=reason,
+    )
+
+
+def _evaluate_rule(rule: Rule, policy: Policy, change: ChangeSet,
+                   matched: Sequence[FileChange],
+                   file_origin: Mapping[FileChange, Literal["ai", "human"]],
+                   file_commits: Mapping[FileChange, tuple[Commit, ...]],
+                   origins: Mapping[str | None, CommitOrigin],
+                   inputs: EvaluationInputs) -> RuleResult:
+    if not matched:
+        return _rule_result(rule, "skip", reason="no changed file matches")
+    origins_seen = {file_origin[f] for f in matched}
+    applicable = tuple(f for f in matched if _fits(rule.origin, file_origin[f]))
+    matched_origin: Literal["ai", "human", "mixed"] = (
+        "mixed" if len(origins_seen) > 1 else next(iter(origins_seen))
+    )
+    if not applicable:
+        return _rule_result(
+            rule, "skip", paths=tuple(f.path for f in matched), origin=matched_origin,
+            reason=f"the matching files are {matched_origin}-origin; the rule applies to "
+            f"{rule.origin}-origin changes",
+        )
+    commits: dict[str | None, Commit] = {}
+    for file in applicable:
+        for commit in file_commits[file]:
+            origin = origins.get(commit.sha)
+            counts_as = origin.counts_as if origin else "ai"
+            if _fits(rule.origin, counts_as):
+                commits.setdefault(commit.sha, commit)
+    scope = RuleScope(policy=policy, change=change, files=applicable,
+                      commits=tuple(commits.values()), inputs=inputs)
+    requirements = tuple(evaluate_requirement(rule, req, scope) for req in rule.requirements)
+    applicable_origin = {file_origin[f] for f in applicable}
+    return _rule_result(
+        rule, _rule_status(requirements),
+        paths=scope.paths,
+        origin="mixed" if len(applicable_origin) > 1 else next(iter(applicable_origin)),
+        requirements=requirements,
+        evidence=_ai_evidence(scope.commits, origins),
+    )
+
+
+def _coverage_result(policy: Policy, uncovered: Sequence[FileChange]) -> RuleResult | None:
+    if policy.coverage == "ignore" or not uncovered:
+        return None
+    paths = tuple(f.path for f in uncovered)
+    source = SourceLocation(policy.files[0] if policy.files else "<default policy>", 1)
+    requirement = RequirementResult(
+        kind="coverage", status="fail", paths=paths,
+        message="No rule covers these AI-origin files; add a rule whose paths match them "
+        "(or set `coverage: ignore`)",
+    )
+    return RuleResult(
+        rule=COVERAGE_RULE_ID, source=source,
+        level="block" if policy.coverage == "fail" else "warn", status="fail",
+        description="every AI-origin changed file must be owned by a rule", paths=paths,
+        origin="ai", requirements=(requirement,),
+    )
+
+
+def _verdict(results: Sequence[RuleResult]) -> Verdict:
+    if any(r.status == "fail" and r.level == "block" for r in results):
+        return "fail"
+    if any(r.status in ("fail", "pending") for r in results):
+        return "warn"
+    return "pass"
+
+
+def evaluate(
+    policy: Policy,
+    change: ChangeSet,
+    origins: Sequence[CommitOrigin],
+    *,
+    inputs: EvaluationInputs | None = None,
+    warn_only: bool = False,
+) -> CheckResult:
+    """Judge ``change`` against ``policy`` and explain every rule's outcome."""
+    inputs = inputs or EvaluationInputs()
+    by_sha: dict[str | None, CommitOrigin] = {o.sha: o for o in origins}
+    matcher = policy.matcher
+    file_rules: dict[FileChange, tuple[str, ...]] = {}
+    file_origin: dict[FileChange, Literal["ai", "human"]] = {}
+    file_commits: dict[FileChange, tuple[Commit, ...]] = {}
+    for file in change.files:
+        ids: dict[str, None] = {}
+        if matcher is not None:
+            for path in file.paths:
+                for rule_id in matcher.rules_for(path):
+                    ids.setdefault(rule_id, None)
+        file_rules[file] = tuple(ids)
+        file_commits[file] = _touching_commits(change, file)
+        file_origin[file] = _file_origin(file_commits[file], by_sha)
+
+    results = []
+    for rule in policy.rules:
+        matched = [f for f in change.files if rule.id in file_rules[f]]
+        results.append(_evaluate_rule(rule, policy, change, matched, file_origin,
+                                      file_commits, by_sha, inputs))
+    uncovered = [
+        f for f in change.files
+        if file_origin[f] == "ai" and not file_rules[f]
+    ]
+    coverage = _coverage_result(policy, uncovered)
+    if coverage is not None:
+        results.append(coverage)
+
+    ordered_origins = tuple(by_sha[c.sha] for c in change.commits if c.sha in by_sha)
+    return CheckResult(
+        verdict=_verdict(results),
+        mode=change.mode,
+        base=change.base,
+        head=change.head,
+        policy_files=policy.files,
+        commits=ordered_origins,
+        files=tuple(
+            FileResult(change=f, origin=file_origin[f], rules=file_rules[f]) for f in change.files
+        ),
+        results=tuple(results),
+        ci=inputs.ci,
+        warn_only=warn_only,
+    )

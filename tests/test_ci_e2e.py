@@ -1,0 +1,339 @@
+"""`vetgate check --ci` end to end: GitHub Actions environment and event payload, a real
+repository, and the GitHub API played by a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import GitRepo
+from fakehost import FakeHost, Reply, serve
+from vetgate.main import main
+
+PR = "/repos/acme/web/pulls/42"
+CLAUDE = "Co-Authored-By: Claude <noreply@anthropic.com>"
+ROOT = Path(__file__).resolve().parent.parent
+
+POLICY = """\
+version: 1
+groups:
+  security: [alice, octo-author, dave, hannah-gh, review-helper, "@acme/security"]
+  policy-owners: [carol]
+policy_owners: [policy-owners]
+rules:
+  - id: auth
+    paths: ["src/auth/**"]
+    require:
+      review: {count: 1, from: [security]}
+"""
+
+
+@pytest.fixture
+def host() -> Iterator[FakeHost]:
+    yield from serve()
+
+
+class PullRequest:
+    """A pull request: a real repository, its event payload, and the fake GitHub behind it."""
+
+    def __init__(self, repo: GitRepo, host: FakeHost, tmp_path: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> None:
+        self.repo, self.host, self.tmp_path, self.monkeypatch = repo, host, tmp_path, monkeypatch
+        self.base = repo.commit("initial", {".vetgate.yaml": POLICY, "README.md": "hello\n",
+                                            "src/auth/session.py": "a = 1\n"})
+        self.reviews: list[dict[str, Any]] = []
+        self.api_commits: list[dict[str, Any]] = []
+
+    def commit(self, message: str, files: dict[str, str], **kwargs: Any) -> str:
+        return self.repo.commit(message, files, **kwargs)
+
+    def review(self, login: str, state: str = "APPROVED", commit: str | None = None,
+               user_type: str = "User") -> None:
+        self.reviews.append({
+            "id": len(self.reviews) + 1, "user": {"login": login, "type": user_type},
+            "state": state, "commit_id": commit or self.repo.head(), "body": "",
+            "submitted_at": f"2026-03-01T10:{len(self.reviews):02d}:00Z",
+        })
+
+    def environment(self) -> dict[str, str]:
+        head = self.repo.head()
+        event = self.tmp_path / "event.json"
+        event.write_text(json.dumps({"action": "synchronize", "number": 42, "pull_request": {
+            "number": 42, "user": {"login": "octo-author"}, "labels": [],
+            "base": {"sha": self.base, "ref": "main"},
+            "head": {"sha": head, "ref": "feature"}}}), encoding="utf-8")
+        return {
+            "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": "acme/web",
+            "GITHUB_API_URL": self.host.url, "GITHUB_TOKEN": "ghs_e2e",
+            "VETGATE_HTTP_BACKOFF": "0", "GITHUB_SHA": "c" * 40,
+        }
+
+    def serve(self) -> None:
+        self.host.route("GET", PR, {"number": 42, "user": {"login": "octo-author"},
+                                    "labels": [{"name": "ready"}]})
+        self.host.paginate(f"{PR}/reviews", self.reviews, per_page=100)
+        self.host.paginate(f"{PR}/commits", self.api_commits, per_page=100)
+
+    def check(self, *extra: str, serve: bool = True) -> tuple[int, dict[str, Any] | None]:
+        if serve:
+            self.serve()
+        for name, value in self.environment().items():
+            self.monkeypatch.setenv(name, value)
+        out = self.tmp_path / "report.json"
+        out.unlink(missing_ok=True)
+        code = main(["check", "--ci", "--format", "json", "--output", str(out), *extra])
+        data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else None
+        return code, data
+
+
+@pytest.fixture
+def pr(in_repo: GitRepo, host: FakeHost, tmp_path: Path,
+       monkeypatch: pytest.MonkeyPatch) -> PullRequest:
+    return PullRequest(in_repo, host, tmp_path, monkeypatch)
+
+
+def review_result(data: dict[str, Any] | None, rule: str = "auth") -> dict[str, Any]:
+    assert data is not None
+    (result,) = [r for r in data["results"] if r["rule"] == rule]
+    (requirement,) = [q for q in result["requirements"] if q["kind"] == "review"]
+    return requirement
+
+
+def ai_change(pr: PullRequest, path: str = "src/auth/session.py", content: str = "a = 2\n"
+              ) -> str:
+    return pr.commit(f"touch {path}\n\n{CLAUDE}\n", {path: content})
+
+
+def test_approval_by_group_member_on_head_passes(pr: PullRequest) -> None:
+    ai_change(pr)
+    pr.review("alice")
+    code, data = pr.check()
+    assert code == 0
+    assert review_result(data)["status"] == "pass"
+    assert data is not None and data["head"] == pr.repo.head()
+
+
+def test_approval_on_older_commit_with_protected_files_changed_since(pr: PullRequest) -> None:
+    ai_change(pr)
+    pr.review("alice")
+    ai_change(pr, content="a = 3\n")
+    code, data = pr.check()
+    assert code == 1
+    requirement = review_result(data)
+    assert requirement["status"] == "fail"
+    assert "re-approve" in requirement["message"]
+
+
+def test_approval_on_older_commit_with_only_unrelated_changes_stays_fresh(
+        pr: PullRequest) -> None:
+    ai_change(pr)
+    pr.review("alice")
+    pr.commit("docs", {"README.md": "more\n"})
+    code, data = pr.check()
+    assert code == 0
+    assert review_result(data)["status"] == "pass"
+
+
+def test_approval_by_the_pr_author_does_not_count(pr: PullRequest) -> None:
+    ai_change(pr)
+    pr.review("octo-author")
+    code, data = pr.check()
+    assert code == 1
+    assert any("the pull request's author" in d for d in review_result(data)["details"])
+
+
+def test_approval_by_a_human_co_author_of_an_ai_commit_does_not_count(pr: PullRequest) -> None:
+    dave = "Co-authored-by: Dave <77+dave@users.noreply.github.com>"
+    pr.commit(f"pair on auth\n\n{CLAUDE}\n{dave}\n", {"src/auth/session.py": "a = 4\n"})
+    pr.review("dave")
+    code, data = pr.check()
+    assert code == 1
+    assert any("dave: not counted" in d and "not independent" in d
+               for d in review_result(data)["details"])
+
+
+def test_approval_by_the_committer_mapped_through_the_commits_api(pr: PullRequest) -> None:
+    # An agent authored the commit; the human who prompted it committed it. Their address is
+    # not a noreply one: only GitHub's PR commits API ties it to the login that approves.
+    sha = pr.commit("agent change", {"src/auth/session.py": "a = 5\n"},
+                    author="Claude <noreply@anthropic.com>",
+                    committer=("Hannah", "hannah@corp.example"))
+    pr.api_commits.append({
+        "sha": sha, "commit": {"author": {"email": "noreply@anthropic.com"},
+                               "committer": {"email": "hannah@corp.example"}},
+        "author": None, "committer": {"login": "hannah-gh", "type": "User"}})
+    pr.review("hannah-gh")
+    code, data = pr.check()
+    assert code == 1
+    assert any("hannah-gh: not counted" in d for d in review_result(data)["details"])
+
+
+def test_approval_by_a_bot_does_not_count(pr: PullRequest) -> None:
+    ai_change(pr)
+    pr.review("review-helper", user_type="Bot")
+    code, data = pr.check()
+    assert code == 1
+    assert any("bot" in d for d in review_result(data)["details"])
+
+
+def test_team_membership_is_resolved(pr: PullRequest) -> None:
+    ai_change(pr)
+    pr.review("bob")
+    pr.host.paginate("/orgs/acme/teams/security/members",
+                     [{"login": "zoe"}, {"login": "Bob"}], per_page=100)
+    code, data = pr.check()
+    assert code == 0
+    assert review_result(data)["status"] == "pass"
+    assert len(pr.host.requests_to("/orgs/acme/teams/security/members")) == 1
+
+
+def test_membership_404_exits_2_with_the_token_remedy(pr: PullRequest,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    ai_change(pr)
+    pr.review("bob")
+    pr.host.route("GET", "/orgs/acme/teams/security/members",
+                  Reply(404, json={"message": "Not Found"}))
+    code, _ = pr.check()
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "cannot tell whether bob is in @acme/security" in err
+    assert "read:org" in err and "Traceback" not in err
+
+
+def test_api_down_exits_2(pr: PullRequest, capsys: pytest.CaptureFixture[str]) -> None:
+    ai_change(pr)
+    pr.host.route("GET", PR, Reply(503))
+    pr.host.route("GET", f"{PR}/reviews", Reply(503))
+    code, _ = pr.check(serve=False)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "after 4 attempts; re-run the job" in err
+
+
+def test_pr_dropping_its_own_rule_is_judged_by_the_base_policy(pr: PullRequest) -> None:
+    weakened = POLICY.split("rules:")[0] + "rules: []\n"
+    pr.commit(f"drop the auth rule\n\n{CLAUDE}\n",
+              {".vetgate.yaml": weakened, "src/auth/session.py": "a = 6\n"})
+    code, data = pr.check()
+    assert code == 1
+    assert review_result(data)["status"] == "fail"
+    policy_rule = [r for r in (data or {})["results"] if r["rule"] == "vetgate-policy"]
+    assert policy_rule and policy_rule[0]["status"] == "fail"
+
+
+def test_post_status_on_the_head(pr: PullRequest) -> None:
+    ai_change(pr)
+    head = pr.repo.head()
+    pr.host.route("POST", f"/repos/acme/web/statuses/{head}", Reply(201, json={}))
+    code, _ = pr.check("--post-status", "vetgate")
+    assert code == 1
+    (posted,) = pr.host.requests_to(f"/repos/acme/web/statuses/{head}", "POST")
+    assert posted.json()["state"] == "failure" and posted.json()["context"] == "vetgate"
+
+
+# --- the composite action's script ---------------------------------------------------------------
+
+
+def action_script() -> str:
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "check"]
+    return str(step["run"])
+
+
+def run_action(pr: PullRequest, tmp_path: Path) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VETGATE_"))}
+    env.update(pr.environment())
+    del env["GITHUB_TOKEN"]  # the action passes its token input as VETGATE_GITHUB_TOKEN
+    output = tmp_path / "github_output"
+    env.update({
+        "VETGATE_PYTHON": sys.executable, "VETGATE_GITHUB_TOKEN": "ghs_action",
+        "VETGATE_POST_STATUS": "vetgate", "VETGATE_FORMAT": "text", "VETGATE_ARGS": "",
+        "GITHUB_OUTPUT": str(output),
+    })
+    proc = subprocess.run(["bash", "-c", action_script()], cwd=pr.repo.path, env=env,
+                          capture_output=True, text=True, check=False, timeout=120)
+    return proc.returncode, output.read_text(encoding="utf-8"), proc.stderr
+
+
+def test_action_passes_the_verdict_through(pr: PullRequest, tmp_path: Path) -> None:
+    ai_change(pr)
+    pr.review("alice")
+    pr.serve()
+    head = pr.repo.head()
+    pr.host.route("POST", f"/repos/acme/web/statuses/{head}", Reply(201, json={}))
+    code, output, _ = run_action(pr, tmp_path)
+    assert (code, output) == (0, "exit-code=0\n")
+    (posted,) = pr.host.requests_to(f"/repos/acme/web/statuses/{head}", "POST")
+    assert posted.json()["state"] == "success"
+    assert posted.headers["authorization"] == "Bearer ghs_action"
+
+
+def test_action_turns_the_status_red_when_vetgate_cannot_decide(pr: PullRequest,
+                                                                tmp_path: Path) -> None:
+    ai_change(pr)
+    pr.host.route("GET", PR, Reply(502))
+    pr.host.route("GET", f"{PR}/reviews", Reply(502))
+    head = pr.repo.head()
+    pr.host.route("POST", f"/repos/acme/web/statuses/{head}", Reply(201, json={}))
+    code, output, stderr = run_action(pr, tmp_path)
+    assert (code, output) == (2, "exit-code=2\n")
+    # `check --post-status` marks the context itself; the action's fallback (for crashes and
+    # argument errors) may post the same state again, which is harmless.
+    posted = pr.host.requests_to(f"/repos/acme/web/statuses/{head}", "POST")
+    assert posted and {p.json()["state"] for p in posted} == {"error"}
+    assert "re-run the job" in stderr
+
+
+# --- GitLab: the template's script in a merge request pipeline -----------------------------------
+
+MR = "/projects/1234/merge_requests/7"
+
+
+def gitlab_script(pr: PullRequest, tmp_path: Path) -> tuple[int, str]:
+    """Run the template's script lines as GitLab would (one shell, stop at the first failure)."""
+    template = yaml.safe_load((ROOT / "ci/gitlab/vetgate.gitlab-ci.yml").read_text("utf-8"))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    launcher = bin_dir / "vetgate"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m vetgate "$@"\n', encoding="utf-8")
+    launcher.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "VETGATE_"))}
+    env.update({
+        "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", "GITLAB_CI": "true",
+        "CI_PIPELINE_SOURCE": "merge_request_event", "CI_COMMIT_SHA": pr.repo.head(),
+        "CI_MERGE_REQUEST_IID": "7", "CI_MERGE_REQUEST_DIFF_BASE_SHA": pr.base,
+        "CI_MERGE_REQUEST_LABELS": "", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature",
+        "CI_PROJECT_ID": "1234", "CI_API_V4_URL": pr.host.url,
+        "VETGATE_GITLAB_TOKEN": "glpat-e2e", "VETGATE_HTTP_BACKOFF": "0",
+        **{k: str(v) for k, v in template["vetgate"]["variables"].items()},
+    })
+    script = "set -e\n" + "\n".join(template["vetgate"]["script"])
+    proc = subprocess.run(["bash", "-c", script], cwd=pr.repo.path, env=env, capture_output=True,
+                          text=True, check=False, timeout=120)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(("approver", "expected"), [("alice", 0), ("octo-author", 1)])
+def test_gitlab_template_in_a_merge_request_pipeline(pr: PullRequest, tmp_path: Path,
+                                                     approver: str, expected: int) -> None:
+    ai_change(pr)
+    pr.host.route("GET", MR, {"iid": 7, "author": {"username": "octo-author"}, "labels": []})
+    pr.host.route("GET", f"{MR}/approvals", {"approved_by": [
+        {"user": {"username": approver, "state": "active"}}]})
+    code, output = gitlab_script(pr, tmp_path)
+    assert code == expected, output
+    quality = json.loads((pr.repo.path / "gl-code-quality-report.json").read_text("utf-8"))
+    assert isinstance(quality, list)
+    assert bool(quality) == (expected == 1)
+    junit = (pr.repo.path / "vetgate-junit.xml").read_text("utf-8")
+    assert junit.lstrip().startswith("<?xml") or junit.lstrip().startswith("<testsuite")
+    assert pr.host.requests_to(MR)[0].headers["private-token"] == "glpat-e2e"
