@@ -22,7 +22,10 @@ def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
     env = dict(os.environ)
     # Never let a pager, an editor or a locale change what git prints. GIT_DIR and
     # GIT_INDEX_FILE are kept: inside a hook they point at the repository and index in use.
-    env.update({"GIT_PAGER": "cat", "PAGER": "cat", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"})
+    env.update({"GIT_PAGER": "cat", "PAGER": "cat", "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0",
+                # `git replace` could swap an AI commit for a human-looking copy in everything
+                # git shows; vetgate always reads the objects as they are.
+                "GIT_NO_REPLACE_OBJECTS": "1"})
     if extra:
         env.update(extra)
     return env
