@@ -280,3 +280,13 @@ def test_review_without_evidence_in_ci_fails() -> None:
     policy, ch = review_setup()
     res = evaluate(policy, ch, [ai("a" * 40)], inputs=EvaluationInputs(ci=True))
     assert res.verdict == "fail"
+
+
+def test_max_lines_fails_for_binary_files() -> None:
+    policy = make_policy(rule("db", ["db/**"], MaxLinesRequirement(10)))
+    binary = FileChange(path="db/dump.bin", status="A", added=0, removed=0, binary=True,
+                        new_blob="n" * 40)
+    ch = change([binary], [commit("a" * 40, ["db/dump.bin"])])
+    req = evaluate(policy, ch, [ai("a" * 40)]).results[0].requirements[0]
+    assert req.status == "fail"
+    assert req.message.startswith("db/dump.bin: git reports binary content")
