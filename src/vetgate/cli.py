@@ -109,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=AUDIT_FORMATS, default="text")
     audit.add_argument("--output", metavar="FILE")
     audit.add_argument("--szz", choices=("b", "l", "r"), default="r",
-                       help="SZZ variant: b (all candidates), r (most recent, default), l (last)")
+                       help="SZZ variant: b (all candidates), r (the most recent; default), "
+                            "l (the largest)")
     audit.add_argument("--window", metavar="DAYS",
                        help="fixed follow-up window, e.g. 90d; younger commits are left out")
     audit.add_argument("--fix-pattern", metavar="REGEX",

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 
 from vetgate.errors import GitError
 
 # Settings that keep git's output machine-readable whatever the user's config says.
+_NO_GIT = "git is not installed or not on PATH; install git and try again"
+
 _STABLE_CONFIG = (
     "-c", "core.quotepath=false",
     "-c", "color.ui=false",
@@ -50,7 +53,7 @@ def run_git(
             cmd, cwd=cwd, input=input, capture_output=True, env=_env(env), check=False,
         )
     except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH; install git and try again") from exc
+        raise GitError(_NO_GIT) from exc
     if check and proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = message[-1] if message else f"exit code {proc.returncode}"
@@ -65,31 +68,34 @@ def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
     Raises ``GitError`` if git exits non-zero once the stream is drained.
     """
     cmd = ["git", *_STABLE_CONFIG, *args]
-    try:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(None),
-        )
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH; install git and try again") from exc
-    assert proc.stdout is not None and proc.stderr is not None
-    pending = b""
-    try:
-        while True:
-            chunk = proc.stdout.read(chunk_size)
-            if not chunk:
-                break
-            pending += chunk
-            *records, pending = pending.split(sep)
-            yield from records
-        if pending:
-            yield pending
-    finally:
-        if proc.poll() is None:
-            proc.stdout.close()
-            proc.kill()
-        stderr = proc.stderr.read()
-        proc.stderr.close()
-        returncode = proc.wait()
+    # stderr goes to a file, not a pipe: a pipe nobody reads while stdout streams would fill up
+    # (about 64 KiB) and hang git.
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(
+                cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=errors, env=_env(None),
+            )
+        except FileNotFoundError as exc:
+            raise GitError(_NO_GIT) from exc
+        assert proc.stdout is not None
+        pending = b""
+        try:
+            while True:
+                chunk = proc.stdout.read(chunk_size)
+                if not chunk:
+                    break
+                pending += chunk
+                *records, pending = pending.split(sep)
+                yield from records
+            if pending:
+                yield pending
+        finally:
+            if proc.poll() is None:
+                proc.stdout.close()
+                proc.kill()
+            returncode = proc.wait()
+        errors.seek(0)
+        stderr = errors.read()
     if returncode != 0:
         lines = stderr.decode("utf-8", "replace").strip().splitlines()
         detail = lines[-1] if lines else f"exit code {returncode}"
