@@ -1,0 +1,111 @@
+"""Revert detection: which commits were reverted, with reverts of reverts taken into account.
+
+A revert is recognised by git's own message: the body line ``This reverts commit <sha>.`` (full
+or abbreviated sha, also git's ``--reference`` form ``This reverts commit <sha> (<subject>,
+<date>).``), which ``Revert "<subject>"`` and ``Reapply "<subject>"`` commits carry. A
+``Revert "<subject>"`` commit without that line is matched to the nearest older commit whose
+subject is exactly ``<subject>``.
+
+Reverts of reverts: a revert of a revert restores the original, so the original is not counted as
+reverted. In general a revert is *effective* when no effective revert reverts it, and a commit is
+reverted when an effective revert names it. Commits that are themselves reverts are never counted
+as reverted: reverting a revert is re-landing the original, not a failure of the revert.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_REVERT_LINE_RE = re.compile(r"^This reverts commit ([0-9a-fA-F]{7,64})\b", re.MULTILINE)
+_REVERT_SUBJECT_RE = re.compile(r'\A(?:Revert|Reapply) "(.*)"\s*\Z')
+
+
+@dataclass(frozen=True)
+class RevertMessage:
+    """What a commit message says it reverts."""
+
+    shas: tuple[str, ...]  # full or abbreviated shas from "This reverts commit X" lines
+    subject: str | None  # the quoted subject of `Revert "<subject>"`, when there are no shas
+
+
+def parse_revert(message: str) -> RevertMessage | None:
+    """The revert claims of a message, or None when it is not a revert."""
+    shas = tuple(dict.fromkeys(m.lower() for m in _REVERT_LINE_RE.findall(message)))
+    subject_line = message.split("\n", 1)[0].strip()
+    match = _REVERT_SUBJECT_RE.match(subject_line)
+    if shas:
+        return RevertMessage(shas, None)
+    if match and subject_line.startswith("Revert"):
+        return RevertMessage((), match.group(1))
+    return None
+
+
+def effective_reverts(targets: Mapping[str, tuple[str, ...]]) -> dict[str, bool]:
+    """For each revert commit (key of ``targets``), whether it still stands.
+
+    A revert stands unless a revert that itself stands reverts it; ``targets`` maps a revert's
+    sha to the full shas it reverts.
+    """
+    reverted_by: dict[str, list[str]] = {}
+    for revert, names in targets.items():
+        for name in names:
+            reverted_by.setdefault(name, []).append(revert)
+    memo: dict[str, bool] = {}
+    for start in targets:
+        # Iterative post-order walk: chains of reverts can be long, recursion depth is not free.
+        stack: list[tuple[str, bool]] = [(start, False)]
+        visiting: set[str] = set()
+        while stack:
+            sha, expanded = stack.pop()
+            if sha in memo:
+                continue
+            children = reverted_by.get(sha, [])
+            if expanded:
+                visiting.discard(sha)
+                memo[sha] = not any(memo.get(child, True) for child in children)
+                continue
+            if sha in visiting:
+                memo[sha] = True  # a cycle cannot happen with real shas; stay defined anyway
+                continue
+            visiting.add(sha)
+            stack.append((sha, True))
+            stack.extend((child, False) for child in children if child not in memo)
+    return memo
+
+
+def reverted_commits(targets: Mapping[str, tuple[str, ...]],
+                     times: Mapping[str, int]) -> dict[str, tuple[str, int]]:
+    """Commit sha → (the revert that reverted it, that revert's commit time).
+
+    Only effective reverts count, only commits that are not reverts themselves are reported, and
+    the earliest effective revert wins when there are several.
+    """
+    stands = effective_reverts(targets)
+    out: dict[str, tuple[str, int]] = {}
+    for revert, names in targets.items():
+        if not stands.get(revert, True):
+            continue
+        when = times.get(revert, 0)
+        for name in names:
+            if name in targets:
+                continue
+            known = out.get(name)
+            if known is None or (when, revert) < (known[1], known[0]):
+                out[name] = (revert, when)
+    return out
+
+
+def reapplied_original(sha: str, targets: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """For a revert of a revert (a re-land), the original commits it restores; else ``(sha,)``.
+
+    Blame gives the re-land the lines it restored; SZZ hands them back to their real author.
+    """
+    names = targets.get(sha)
+    if not names or not all(name in targets for name in names):
+        return (sha,)
+    originals: list[str] = []
+    for name in names:
+        originals.extend(inner for inner in targets[name] if inner not in targets)
+    return tuple(dict.fromkeys(originals)) or (sha,)

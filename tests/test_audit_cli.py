@@ -1,0 +1,178 @@
+"""`vetgate audit` end to end: the real Classifier, the real policy loader, exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import GitRepo
+from vetgate.audit.progress import Progress
+from vetgate.commands.audit import parse_window
+from vetgate.errors import UsageError
+from vetgate.main import main
+
+CLAUDE = "Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>"
+POLICY = """\
+version: 1
+rules:
+  - id: auth
+    paths: ["src/auth/**"]
+    require: {review: {count: 1}}
+"""
+
+
+def _at(day: int) -> dict[str, str]:
+    ts = 1_700_000_000 + day * 86_400
+    return {"GIT_AUTHOR_DATE": f"{ts} +0000", "GIT_COMMITTER_DATE": f"{ts} +0000"}
+
+
+@pytest.fixture
+def history(repo: GitRepo) -> dict[str, str]:
+    repo.write(".vetgate.yaml", POLICY)
+    shas = {"base": repo.commit("chore: policy and base", {"src/auth/a.py": "a = 1\nb = 2\n"},
+                                env=_at(0))}
+    shas["ai"] = repo.commit(f"feat: auth tweak\n\n{CLAUDE}", {"src/auth/a.py": "a = 1\nb = 3\n"},
+                             env=_at(1))
+    shas["declared"] = repo.commit("feat: by hand\n\nAI-Assisted: no", {"src/x.py": "x = 1\n"},
+                                   env=_at(2))
+    shas["fix"] = repo.commit("fix: b must be 2 again", {"src/auth/a.py": "a = 1\nb = 2\n"},
+                              env=_at(3))
+    return shas
+
+
+def test_json_report_with_the_real_classifier(history: dict[str, str], repo: GitRepo,
+                                              tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "audit.json"
+    code = main(["audit", "-C", str(repo.path), "--format", "json", "--output", str(out),
+                 "--progress", "never"])
+    assert code == 0
+    assert capsys.readouterr().err == ""
+    data = json.loads(out.read_text())
+    assert data["commits"] == 4
+    assert data["origins"]["ai"]["commits"] == 1 and data["origins"]["ai"]["fix_inducing"] == 1
+    assert data["origins"]["human"]["commits"] == 1  # the explicit declaration
+    assert data["origins"]["unknown"]["commits"] == 2
+    assert data["failures"] == [{"sha": history["ai"], "origin": "ai", "signal": "fix_inducing",
+                                 "by": history["fix"], "hours": 48.0, "rules": ["auth"]}]
+    assert data["rules"]["auth"]["ai"]["failed"] == 1
+    assert data["counted"]["human"]["commits"] == 3
+    assert data["policy_files"] == [".vetgate.yaml"]
+
+
+def test_html_report_is_self_contained(history: dict[str, str], repo: GitRepo,
+                                       tmp_path: Path) -> None:
+    out = tmp_path / "audit.html"
+    assert main(["audit", "-C", str(repo.path), "--format", "html", "--output", str(out)]) == 0
+    page = out.read_text()
+    assert "<svg" in page and "</html>" in page
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
+    assert "<script" not in page.lower() and "<link" not in page.lower()
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_text_formats_to_stdout(history: dict[str, str], repo: GitRepo, fmt: str,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "-C", str(repo.path), "--format", fmt, "--szz", "b"]) == 0
+    out = capsys.readouterr().out
+    assert "B-SZZ" in out and "proxy for DORA" in out
+
+
+def test_empty_repository_exits_2(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "-C", str(repo.path)]) == 2
+    err = capsys.readouterr().err
+    assert err == ("vetgate: error: this repository has no commits yet (HEAD is unborn): there "
+                   "is no history to audit; commit something first\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nosuch..HEAD"], "bad revision range 'nosuch..HEAD'"),
+        (["--window", "soon"], "--window 'soon': give a number of days or weeks"),
+        (["--fix-pattern", "(unclosed"], "--fix-pattern '(unclosed' is not a valid regular"),
+        (["--since", "whenever"], "--since 'whenever': git could not read a date"),
+        (["--policy", "missing.yaml"], "missing.yaml"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(history: dict[str, str], repo: GitRepo,
+                                         args: list[str], message: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "-C", str(repo.path), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_not_a_repository_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "-C", str(tmp_path)]) == 2
+    assert "not inside a git work tree" in capsys.readouterr().err
+
+
+def test_since_until_select_history(history: dict[str, str], repo: GitRepo,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "-C", str(repo.path), "--format", "json",
+                 "--since", "2023-11-15T12:00:00Z", "--until", "2023-11-16T23:00:00Z"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["commits"] == 2 and data["since"] == "2023-11-15T12:00:00Z"
+
+
+def test_progress_always_writes_one_updating_line(history: dict[str, str], repo: GitRepo,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "-C", str(repo.path), "--progress", "always", "--format", "json"]) == 0
+    err = capsys.readouterr().err
+    assert "\rvetgate audit: blaming fixes: 1/1" in err and err.endswith("\n")
+    assert main(["audit", "-C", str(repo.path), "--format", "json"]) == 0  # auto, not a tty
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_modes() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert Progress("auto", Tty()).enabled
+    assert not Progress("auto", io.StringIO()).enabled
+    assert not Progress("never", Tty()).enabled
+    stream = io.StringIO()
+    progress = Progress("always", stream)
+    progress.update("one", force=True)
+    progress.update("two words", force=True)
+    progress.update("x", force=True)
+    progress.done()
+    assert stream.getvalue() == ("\rvetgate audit: one\rvetgate audit: two words"
+                                 "\rvetgate audit: x        \n")
+
+
+@pytest.mark.parametrize(("text", "days"), [("90d", 90), ("90", 90), ("12w", 84), ("7 days", 7),
+                                            (None, None)])
+def test_parse_window(text: str | None, days: int | None) -> None:
+    assert parse_window(text) == days
+
+
+@pytest.mark.parametrize("text", ["0d", "-5d", "3m", "d", "1.5d"])
+def test_parse_window_rejects(text: str) -> None:
+    with pytest.raises(UsageError, match="--window"):
+        parse_window(text)
+
+
+def test_audit_never_writes_git_config(history: dict[str, str], repo: GitRepo) -> None:
+    config = repo.path / ".git" / "config"
+    before = config.read_bytes()
+    assert main(["audit", "-C", str(repo.path), "--format", "json", "--output", "/dev/null"]) == 0
+    assert config.read_bytes() == before
+    assert not (repo.path / ".git" / "objects" / "info" / "commit-graph").exists()
+
+
+def test_shallow_clone_is_said(history: dict[str, str], repo: GitRepo, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    clone = tmp_path / "shallow"
+    repo.git("clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone))
+    assert main(["audit", "-C", str(clone), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["commits"] == 2 and data["method"]["shallow"] is True
+    assert any("Shallow clone" in note for note in data["method"]["notes"])
+    assert "vetgate-policy" in data["rules"]  # the built-in rule over the policy files
