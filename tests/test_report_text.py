@@ -29,10 +29,10 @@ vetgate: 5 files changed (4 AI-origin) in 3 commits (2 AI-origin), 1111111111..2
       src/auth/login.py
       src/auth/session.py
     AI evidence:
-      Claude Code: trailer (trailer, message line 4): Co-Authored-By: Claude <noreply@anthropic.com>
-      Claude Code: message (message line 3): Generated with [Claude Code](https://claude.com/claude-code)
-      GitHub Copilot: identity (author): copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>
-      aider: message (subject): aider: refactor session store
+      Claude Code: trailer, message line 4: Co-Authored-By: Claude <noreply@anthropic.com>
+      Claude Code: message line 3: Generated with [Claude Code](https://claude.com/claude-code)
+      GitHub Copilot: identity, author: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>
+      aider: message, subject: aider: refactor session store
     ✗ tests: Add or update at least 1 test file matching tests/auth/** in this change (found 0)
     ✗ review: Needs 1 approval from security (alice, @acme/security); has 0. Request a review on the pull request.
         mallory: not counted, author of commit aaaaaaaaaa (not independent)
@@ -41,7 +41,7 @@ vetgate: 5 files changed (4 AI-origin) in 3 commits (2 AI-origin), 1111111111..2
     1 file:
       payments/charge.py
     AI evidence:
-      GitHub Copilot: identity (author): copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>
+      GitHub Copilot: identity, author: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>
     ✗ forbid: AI-written changes are not accepted in payments/; write this by hand. (remove these changes from the change: payments/charge.py)
 
 ! data-access  (warn, .vetgate.yaml:27)
@@ -49,7 +49,7 @@ vetgate: 5 files changed (4 AI-origin) in 3 commits (2 AI-origin), 1111111111..2
     1 file:
       src/db/query.py
     AI evidence:
-      GitHub Copilot: identity (author): copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>
+      GitHub Copilot: identity, author: copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>
     ! max_lines: 240 lines changed (added+removed) in these files; the limit is 200. Split the change into smaller ones
 
 ✓ 1 rule passed (docs); 1 did not apply
@@ -66,7 +66,7 @@ vetgate: 2 files staged (2 AI-origin)
     1 file:
       src/auth/login.py
     AI evidence:
-      Claude Code: trailer (trailer, message line 4): Co-Authored-By: Claude <noreply@anthropic.com>
+      Claude Code: trailer, message line 4: Co-Authored-By: Claude <noreply@anthropic.com>
     ! review (pending): Needs 1 approval from security (alice, bob@example.com) on the pull request; CI checks it
         Reviewed-by: Alice <alice@example.com> (the pending commit)
 
@@ -130,8 +130,8 @@ def test_long_lists_are_cut_with_a_count() -> None:
     lines = render(result).splitlines()
     start = lines.index("    AI evidence:")
     assert lines[start + 1:start + 5] == [
-        "      T: trailer (line 0): mark 0", "      T: trailer (line 1): mark 1",
-        "      T: trailer (line 2): mark 2", "      +3 more",
+        "      T: trailer, line 0: mark 0", "      T: trailer, line 1: mark 1",
+        "      T: trailer, line 2: mark 2", "      +3 more",
     ]
     assert lines[-6:-3] == ["        d", "        e", "        +3 more"]
 
@@ -148,7 +148,7 @@ def test_odd_file_names_cannot_break_lines_or_the_terminal() -> None:
     assert "      src/auth/esc\\x1b[31mred.py\n" in text
     assert "      src/auth/bad\\xffbyte.py\n" in text  # an undecodable byte, as git had it
     assert "      src/auth/my file.py\n" in text and "      src/auth/ünïcødé.py\n" in text
-    assert "message (subject): fix\\x1b[2J <script>@everyone|x</script>" in text
+    assert "message, subject: fix\\x1b[2J <script>@everyone|x</script>" in text
     assert "! warning: uncovered AI-origin file: weird\\tname <x>\n" in text
     assert len(ODD_PATHS) == 12 and "      +2 more\n" in text
 

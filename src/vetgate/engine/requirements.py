@@ -78,8 +78,7 @@ def _quote_list(items: Sequence[str], limit: int = 5) -> str:
 def check_forbid(rule: Rule, req: ForbidRequirement, scope: RuleScope) -> RequirementResult:
     return RequirementResult(
         kind="forbid", status="fail", paths=scope.paths,
-        message=f"{req.message.strip()} (remove these changes from the "
-        f"{'commit' if scope.staged else 'change'}: {_quote_list(scope.paths)})",
+        message=f"{req.message.strip()} (AI-origin changes to: {_quote_list(scope.paths)})",
     )
 
 

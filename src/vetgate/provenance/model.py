@@ -25,7 +25,10 @@ class Evidence:
     def describe(self) -> str:
         """One line for people: 'Claude Code: trailer, message line 4: Co-Authored-By: …'."""
         head = f"{self.tool}: " if self.tool else ""
-        return f"{head}{self.detector} ({self.where}): {self.detail}"
+        # "trailer, message line 4" already names the detector; don't say it twice.
+        where = self.where if self.where.startswith(self.detector) else (
+            f"{self.detector}, {self.where}" if self.where else self.detector)
+        return f"{head}{where}: {self.detail}"
 
 
 @dataclass(frozen=True)
