@@ -1,11 +1,213 @@
-"""`vetgate hook` (not built yet)."""
+"""`vetgate hook NAME ARGS...`: the entry points of the git hooks.
+
+Each works both under the pre-commit framework (which passes the message file as the argument
+and the pushed refs in ``PRE_COMMIT_*`` variables) and as a plain git hook (git passes the message
+file, or the remote name and URL with the pushed refs on stdin). See docs/hooks.md.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, BinaryIO
 
-from vetgate.errors import UsageError
+from vetgate.errors import EXIT_PASS, UsageError
+
+if TYPE_CHECKING:
+    from vetgate.engine.result import CheckResult
+    from vetgate.hooks import PushCheck
 
 
-def run(**options: Any) -> int:
-    raise UsageError("`vetgate hook` is not available yet")
+def run(*, repo: str = ".", hook_name: str, hook_args: Sequence[str] = ()) -> int:
+    """Run the hook ``hook_name`` with git's (or pre-commit's) arguments; return the exit code."""
+    args = list(hook_args)
+    if args and args[0] == "--":
+        args = args[1:]
+    env = dict(os.environ)
+    if hook_name == "prepare-commit-msg":
+        return prepare_commit_msg(repo, args, env)
+    if hook_name == "commit-msg":
+        return commit_msg(repo, args, env)
+    if hook_name == "pre-push":
+        return pre_push(repo, args, env, sys.stdin.buffer)
+    raise UsageError(
+        f"unknown hook {hook_name!r}; vetgate has prepare-commit-msg, commit-msg and pre-push"
+    )
+
+
+def _root(repo: str) -> str:
+    from vetgate.changes.git import repo_root
+
+    return repo_root(repo)
+
+
+def _git_path(root: str, name: str) -> str:
+    from vetgate.changes.git import run_git
+
+    proc = run_git(["rev-parse", "--git-path", name], root)
+    return os.path.join(root, proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
+
+
+def _merging(root: str) -> bool:
+    """Is a merge being concluded? (``git merge`` runs the message hooks on .git/MERGE_MSG with
+    MERGE_HEAD already written; a conflicted merge is concluded by `git commit` with it too.)"""
+    from vetgate.changes.git import run_git
+
+    return run_git(["rev-parse", "-q", "--verify", "MERGE_HEAD"], root, check=False).returncode == 0
+
+
+# --- prepare-commit-msg -------------------------------------------------------------------------
+
+
+def prepare_commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -> int:
+    """Inside an AI agent's shell, add the agent's declaration trailer to the message file.
+
+    Arguments as git passes them: ``FILE [SOURCE [SHA]]``; under pre-commit the source comes in
+    ``PRE_COMMIT_COMMIT_MSG_SOURCE``. Never blocks a commit: it exits 0 whatever the message or
+    the policy, and 2 only when it cannot read or write the message file.
+    """
+    from vetgate import hooks
+
+    if len(args) > 3:
+        raise UsageError(
+            f"prepare-commit-msg takes FILE [SOURCE [SHA]] (what git passes), got {len(args)} "
+            "arguments; remove `args:` from the hook's pre-commit configuration"
+        )
+    root = _root(repo)
+    source = args[1] if len(args) > 1 else env.get("PRE_COMMIT_COMMIT_MSG_SOURCE", "")
+    trailer = hooks.declaration_for(env, root)
+    if trailer is None:
+        return EXIT_PASS
+    if args:
+        path = args[0]
+    elif source == "merge" or _merging(root):
+        # Without the file argument a merge cannot be told apart: `git merge` edits MERGE_MSG,
+        # `git commit` concluding a conflicted merge edits COMMIT_EDITMSG. A merge commit
+        # changes no file's origin, so leaving it unmarked is safe.
+        return EXIT_PASS
+    else:
+        path = _git_path(root, "COMMIT_EDITMSG")
+    raw = hooks.read_message(path)
+    comment_char = hooks.effective_comment_char(raw, hooks.configured_comment_char(root))
+    # Every source is marked the same way (message, template, merge, squash, commit/amend): the
+    # trailer records that this commit object was made in an agent's shell, whatever supplied
+    # its text. An equivalent trailer already there (an amend, a -c reuse) is not repeated.
+    updated = hooks.add_trailer(raw, trailer[0], trailer[1], comment_char)
+    if updated is not None and updated != raw:
+        hooks.write_message(path, updated)
+    return EXIT_PASS
+
+
+# --- commit-msg ---------------------------------------------------------------------------------
+
+
+def commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -> int:
+    """Evaluate the staged change with the pending message; 1 blocks the commit.
+
+    Quiet when the change passes (a one-line heads-up when CI will ask for more); the full
+    explanation when it is blocked. A merge being concluded is not evaluated here: its commits
+    were checked when they were made, and pre-push and CI judge the merged range.
+    """
+    from vetgate import hooks
+    from vetgate.changes.message import clean_message
+    from vetgate.commands.check import CheckRequest, evaluate_request, exit_code
+
+    if len(args) > 1:
+        raise UsageError(
+            f"commit-msg takes one argument, the message file git passes, got {len(args)}: "
+            f"{' '.join(args)}; remove `args:` from the hook's pre-commit configuration"
+        )
+    root = _root(repo)
+    if _merging(root):
+        print("vetgate: merge commit: not evaluated by commit-msg (pre-push and CI check the "
+              "merged commits)", file=sys.stderr)
+        return EXIT_PASS
+    # pre-commit passes the file only with `pass_filenames: true`; without it, a commit that is
+    # not a merge always has its message in COMMIT_EDITMSG (git commit, the sequencer).
+    path = args[0] if args else _git_path(root, "COMMIT_EDITMSG")
+    raw = hooks.read_message(path)
+    comment_char = hooks.effective_comment_char(raw, hooks.configured_comment_char(root))
+    message = clean_message(raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+                            comment_char)
+    request = CheckRequest(repo=root, staged=True, message=message, env=dict(env))
+    result = evaluate_request(request).result
+    code = exit_code(result)
+    _report(result, code, prefix="")
+    return code
+
+
+# --- pre-push -----------------------------------------------------------------------------------
+
+
+def pre_push(repo: str, args: Sequence[str], env: Mapping[str, str], stdin: BinaryIO) -> int:
+    """Evaluate what is being pushed; 1 stops the push.
+
+    As a plain git hook (``REMOTE URL`` arguments, refs on stdin) every pushed ref is checked;
+    under pre-commit (no arguments, ``PRE_COMMIT_FROM_REF``/``TO_REF``) the one ref pre-commit
+    passes is. Deleting a remote ref always passes.
+    """
+    from vetgate import hooks
+
+    root = _root(repo)
+    checks: list[PushCheck]
+    if args:
+        if len(args) != 2:
+            raise UsageError(
+                f"pre-push takes REMOTE URL (what git passes) or no arguments under pre-commit, "
+                f"got {len(args)}: {' '.join(args)}"
+            )
+        remote = args[0]
+        planned = [hooks.plan_update(root, remote, u)
+                   for u in hooks.parse_push_updates(stdin.read())]
+        checks = [c for c in planned if c is not None]
+    else:
+        checks = hooks.plan_from_pre_commit(root, env)
+    worst = EXIT_PASS
+    for check in checks:
+        worst = max(worst, _check_push(root, check, env))
+    return worst
+
+
+def _check_push(root: str, check: PushCheck, env: Mapping[str, str]) -> int:
+    from vetgate.commands.check import CheckRequest, evaluate_request, exit_code
+
+    name = _short_ref(check.ref)
+    if check.base is None:
+        # A first push to an empty remote: every commit of the branch is new, down to the root.
+        request = CheckRequest(repo=root, head=check.head, from_root=True, env=dict(env))
+    else:
+        request = CheckRequest(repo=root, base=check.base, head=check.head, env=dict(env))
+    result = evaluate_request(request).result
+    code = exit_code(result)
+    _report(result, code, prefix=f"{name}: ")
+    return code
+
+
+def _short_ref(ref: str) -> str:
+    for prefix in ("refs/heads/", "refs/tags/", "refs/remotes/"):
+        if ref.startswith(prefix):
+            return ref[len(prefix):]
+    return ref
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def _report(result: CheckResult, code: int, *, prefix: str) -> None:
+    """A block: the full text report. A pass: nothing, or the one-line heads-up about what is
+    still pending (review, labels: what CI will ask for)."""
+    if code != EXIT_PASS:
+        from vetgate import report
+        from vetgate.commands.common import use_color
+
+        text = report.render(result, "text", color=use_color("auto", None))
+        if prefix:
+            print(f"vetgate: {prefix.rstrip(': ')}: the policy blocks this push")
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    from vetgate.report.text import pending_headsup
+
+    line = pending_headsup(result)
+    if line:
+        print(f"{prefix}{line}" if prefix else line)
