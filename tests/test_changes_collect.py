@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo, make_repo
-from vetgate.changes.collect import commit_change, parse_range, range_change, staged_change
+from vetgate.changes.collect import (
+    commit_change,
+    history_change,
+    parse_range,
+    range_change,
+    staged_change,
+)
 from vetgate.changes.model import ChangeSet, FileChange
 from vetgate.errors import GitError, UsageError
 
@@ -533,3 +539,17 @@ def test_parse_range(repo: GitRepo) -> None:
         parse_range(root, "nope..HEAD")
     with pytest.raises(GitError, match="unknown revision '--output=x'"):
         range_change(root, "--output=x")
+
+
+def test_history_change_judges_a_branch_from_its_root(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r")
+    first = repo.commit("c1", {"a.txt": "1\n"})
+    second = repo.commit("c2", {"b.txt": "2\n"}, remove=["a.txt"])
+    change = history_change(str(repo.path), "HEAD")
+    assert (change.mode, change.base, change.head) == ("range", None, second)
+    assert [c.sha for c in change.commits] == [first, second]
+    assert [(f.path, f.status) for f in change.files] == [("b.txt", "A")]
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}",
+                    str(tmp_path / "clone")], check=True, capture_output=True)
+    with pytest.raises(GitError, match=r"the clone is shallow; fetch the whole history"):
+        history_change(str(tmp_path / "clone"), "HEAD")

@@ -169,6 +169,27 @@ def range_change(root: str, base: str, head: str = "HEAD") -> ChangeSet:
     )
 
 
+def history_change(root: str, head: str = "HEAD") -> ChangeSet:
+    """Every commit reachable from ``head`` and the diff from the empty tree to ``head``: a
+    branch judged from its root (the first push to an empty remote). ``ChangeSet.base`` is None.
+
+    A shallow clone has no root to start from: ``GitError`` with the remedy.
+    """
+    head_commit = resolve(root, head)
+    if is_shallow(root):
+        raise GitError(
+            f"cannot judge {head} from its first commit: the clone is shallow; fetch the whole "
+            "history (`git fetch --unshallow`)"
+        )
+    commits = tuple(parse_log(git_stream(
+        [*LOG_ARGS, "--topo-order", "--reverse", "--end-of-options", head_commit], root,
+    )))
+    return ChangeSet(
+        mode="range", root=os.path.abspath(root), base=None, head=head_commit, commits=commits,
+        files=_diff_trees(root, _empty_tree(root), head_commit), branch=branch_of(root, head),
+    )
+
+
 def commit_change(root: str, rev: str) -> ChangeSet:
     """One commit against its first parent (a root commit: against the empty tree)."""
     sha = resolve(root, rev)

@@ -30,6 +30,7 @@ class CheckRequest:
     ci: bool = False
     message_file: str | None = None
     message: str | None = None  # the pending message, already cleaned (hooks)
+    from_root: bool = False  # judge every commit reachable from ``head`` (first push, hooks)
     policy: tuple[str, ...] | None = None
     policy_ref: str | None = None
     reviews: str | None = None
@@ -47,10 +48,12 @@ class Evaluation:
 
 
 def _selection(request: CheckRequest) -> str:
-    if request.head and not request.base:
+    if request.head and not request.base and not request.from_root:
         raise UsageError("--head goes with --base: use `--base REF --head REF`")
     if request.ci:
         return "ci"
+    if request.from_root:
+        return "root"
     if request.rev_range or request.base:
         return "range"
     return "staged"
@@ -80,6 +83,9 @@ def _collect(request: CheckRequest, root: str, mode: str, ci: CIContext | None
         message = _pending_message(request, root)
         change = collect.staged_change(root, message=message, env=request.env)
         return change, request.policy_ref
+    if mode == "root":
+        # No base to read the policy from: the work tree's (or --policy-ref's) policy judges.
+        return collect.history_change(root, request.head or "HEAD"), request.policy_ref
     if mode == "ci":
         assert ci is not None
         if not ci.base or not ci.head:
