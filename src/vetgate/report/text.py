@@ -131,7 +131,8 @@ def _hint(result: CheckResult) -> str:
     if result.ci:
         return ("hint: `vetgate explain PATH` shows what a path needs; the policy is read from "
                 "the base commit, so edits to it take effect after the merge")
-    return ("hint: `vetgate explain PATH` shows what a path needs; `git commit --no-verify` "
+    bypass = "git commit --no-verify" if result.mode == "staged" else "git push --no-verify"
+    return (f"hint: `vetgate explain PATH` shows what a path needs; `{bypass}` "
             "skips the local hooks, but CI still enforces the policy")
 
 
