@@ -6,11 +6,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from conftest import GitRepo
 from vetgate.main import main
 
+OUTPUT_SCHEMA = json.loads(
+    (Path(__file__).resolve().parent.parent / "src" / "vetgate" / "report"
+     / "check-output.schema.json").read_text(encoding="utf-8")
+)
 CLAUDE = "Co-Authored-By: Claude <noreply@anthropic.com>"
 
 POLICY = """\
@@ -67,8 +72,8 @@ def check_json(*args: str, expect: int | None = None) -> tuple[int, dict[str, An
     out.unlink()
     if expect is not None:
         assert code == expect, json.dumps(data["results"], indent=1)
-    assert data["version"] == 1
-    assert {"verdict", "base", "head", "commits", "changes", "results"} <= set(data)
+    # Every scenario's JSON keeps the documented, stable contract.
+    jsonschema.validate(data, OUTPUT_SCHEMA)
     return code, data
 
 
