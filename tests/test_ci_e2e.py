@@ -257,6 +257,7 @@ def run_action(pr: PullRequest, tmp_path: Path) -> tuple[int, str, str]:
     env.update({
         "VETGATE_PYTHON": sys.executable, "VETGATE_GITHUB_TOKEN": "ghs_action",
         "VETGATE_POST_STATUS": "vetgate", "VETGATE_FORMAT": "text", "VETGATE_ARGS": "",
+        "VETGATE_JSON_REPORT": "vetgate-report.json", "VETGATE_SARIF_REPORT": "vetgate.sarif",
         "GITHUB_OUTPUT": str(output),
     })
     proc = subprocess.run(["bash", "-c", action_script()], cwd=pr.repo.path, env=env,
@@ -275,6 +276,10 @@ def test_action_passes_the_verdict_through(pr: PullRequest, tmp_path: Path) -> N
     (posted,) = pr.host.requests_to(f"/repos/acme/web/statuses/{head}", "POST")
     assert posted.json()["state"] == "success"
     assert posted.headers["authorization"] == "Bearer ghs_action"
+    report = json.loads((pr.repo.path / "vetgate-report.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "pass"
+    sarif = json.loads((pr.repo.path / "vetgate.sarif").read_text(encoding="utf-8"))
+    assert sarif["version"] == "2.1.0"
 
 
 def test_action_turns_the_status_red_when_vetgate_cannot_decide(pr: PullRequest,

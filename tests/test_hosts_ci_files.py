@@ -47,11 +47,16 @@ def test_example_workflow() -> None:
     assert workflow["permissions"] == {"contents": "read", "pull-requests": "read",
                                        "statuses": "write"}
     (job,) = workflow["jobs"].values()
-    checkout, action = job["steps"]
+    checkout, action, upload = job["steps"]
     assert checkout["uses"].startswith("actions/checkout@")
     assert checkout["with"]["fetch-depth"] == 0
     assert action["uses"].startswith("vetgate/vetgate@")
     assert action["with"]["post-status"] == "vetgate"
+    # The action's default JSON report is what the workflow keeps as an artifact.
+    inputs = load("action.yml")["inputs"]
+    assert upload["uses"].startswith("actions/upload-artifact@")
+    assert upload["if"] == "always()"
+    assert upload["with"]["path"] == inputs["json-report"]["default"]
 
 
 def test_gitlab_template() -> None:
