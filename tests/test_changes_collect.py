@@ -525,8 +525,9 @@ def test_parse_range(repo: GitRepo) -> None:
     repo.commit("two", {"a.txt": "2\n"})
     root = str(repo.path)
     assert parse_range(root, "HEAD~1..HEAD") == ("HEAD~1", "HEAD")
-    assert parse_range(root, "HEAD~1..") == ("HEAD~1", "HEAD")
-    assert parse_range(root, "..main") == ("HEAD", "main")
+    for spec in ("HEAD~1..", "..main", "..", " ..HEAD"):
+        with pytest.raises(UsageError, match="leaves a side of the range empty"):
+            parse_range(root, spec)
     with pytest.raises(UsageError) as info:
         parse_range(root, "main...HEAD")
     assert str(info.value) == (

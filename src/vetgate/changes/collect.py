@@ -207,9 +207,11 @@ def commit_change(root: str, rev: str) -> ChangeSet:
 
 
 def parse_range(root: str, spec: str) -> tuple[str, str]:
-    """Split ``BASE..HEAD`` (either side defaults to HEAD, as in git) and check both exist.
+    """Split ``BASE..HEAD`` and check both sides exist.
 
-    ``A...B`` is refused with ``UsageError``: vetgate always diffs from the merge-base, which
+    Unlike git, an empty side is refused rather than read as HEAD: in a CI script an unset
+    variable (``"$BASE..HEAD"``) would otherwise select an empty range and pass. ``A...B`` is
+    refused with ``UsageError``: vetgate always diffs from the merge-base, which
     is what ``A..B`` already means here. Unknown revisions raise ``GitError``.
     """
     if "..." in spec:
@@ -220,7 +222,11 @@ def parse_range(root: str, spec: str) -> tuple[str, str]:
     if ".." not in spec:
         raise UsageError(f"`{spec}` is not a range; write it as BASE..HEAD")
     base, head = spec.split("..", 1)
-    base, head = base or "HEAD", head or "HEAD"
+    if not base.strip() or not head.strip():
+        raise UsageError(
+            f"`{spec}` leaves a side of the range empty; write both: BASE..HEAD (an empty side "
+            "is not read as HEAD, so an unset variable cannot select an empty range)"
+        )
     resolve(root, base)
     resolve(root, head)
     return base, head

@@ -48,13 +48,19 @@ class Evaluation:
 
 
 def _selection(request: CheckRequest) -> str:
+    for option, value in (("--base", request.base), ("--range", request.rev_range),
+                          ("--head", request.head)):
+        if value is not None and not value.strip():
+            # An unset variable in a CI script (`--base "$BASE"`) must not quietly select
+            # something else (the staged index) and pass.
+            raise UsageError(f"{option} is empty; give it a revision (is a variable unset?)")
     if request.head and not request.base and not request.from_root:
         raise UsageError("--head goes with --base: use `--base REF --head REF`")
     if request.ci:
         return "ci"
     if request.from_root:
         return "root"
-    if request.rev_range or request.base:
+    if request.rev_range is not None or request.base is not None:
         return "range"
     return "staged"
 
