@@ -24,7 +24,18 @@ from vetgate.provenance.model import CommitOrigin, Evidence
 COVERAGE_RULE_ID = "coverage"
 
 
-def _touching_commits(change: ChangeSet, file: FileChange) -> tuple[Commit, ...]:
+def _commits_by_path(change: ChangeSet) -> dict[str, list[int]]:
+    """Path -> positions of the single-parent commits that touched it (built once per change)."""
+    index: dict[str, list[int]] = {}
+    for position, commit in enumerate(change.commits):
+        if not commit.is_merge:
+            for path in commit.paths:
+                index.setdefault(path, []).append(position)
+    return index
+
+
+def _touching_commits(change: ChangeSet, file: FileChange,
+                      by_path: Mapping[str, list[int]]) -> tuple[Commit, ...]:
     """The commits of the change that touched ``file`` under any of its paths.
 
     A file the range diff shows but no single-parent commit touched (e.g. a conflict resolution in
@@ -33,10 +44,9 @@ def _touching_commits(change: ChangeSet, file: FileChange) -> tuple[Commit, ...]
     """
     if change.mode != "range":
         return change.commits
-    paths = set(file.paths)
-    touching = tuple(c for c in change.commits if not c.is_merge and paths & c.paths)
-    if touching:
-        return touching
+    positions = sorted({p for path in file.paths for p in by_path.get(path, ())})
+    if positions:
+        return tuple(change.commits[p] for p in positions)
     merges = tuple(c for c in change.commits if c.is_merge)
     return merges or change.commits
 
@@ -168,6 +178,7 @@ def evaluate(
     file_rules: dict[FileChange, tuple[str, ...]] = {}
     file_origin: dict[FileChange, Literal["ai", "human"]] = {}
     file_commits: dict[FileChange, tuple[Commit, ...]] = {}
+    by_path = _commits_by_path(change) if change.mode == "range" else {}
     for file in change.files:
         ids: dict[str, None] = {}
         if matcher is not None:
@@ -175,12 +186,18 @@ def evaluate(
                 for rule_id in matcher.rules_for(path):
                     ids.setdefault(rule_id, None)
         file_rules[file] = tuple(ids)
-        file_commits[file] = _touching_commits(change, file)
+        file_commits[file] = _touching_commits(change, file, by_path)
         file_origin[file] = _file_origin(file_commits[file], by_sha)
 
+    # Invert once (rule -> its files) rather than scanning every file for every rule: a large
+    # change under a large policy would otherwise cost files x rules.
+    files_by_rule: dict[str, list[FileChange]] = {}
+    for file, rule_ids in file_rules.items():
+        for rule_id in rule_ids:
+            files_by_rule.setdefault(rule_id, []).append(file)
     results = []
     for rule in policy.rules:
-        matched = [f for f in change.files if rule.id in file_rules[f]]
+        matched = files_by_rule.get(rule.id, [])
         results.append(_evaluate_rule(rule, policy, change, matched, file_origin,
                                       file_commits, by_sha, inputs))
     uncovered = [
