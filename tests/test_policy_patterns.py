@@ -209,3 +209,11 @@ def test_matching_20000_paths_against_1000_rules_is_fast() -> None:
     # Ten times the rules must cost far less than ten times the time (sublinear growth).
     small, _ = _time_matching(100, sample)
     assert elapsed < max(small, 0.05) * 5, f"100 rules {small:.2f}s, 1000 rules {elapsed:.2f}s"
+
+
+def test_index_key_prefers_the_rarest_literal_component() -> None:
+    frequency = {"services": 500, "svc7": 1, "api": 500}
+    assert index_key("services/svc7/api/**", frequency) == ("name", "svc7")
+    assert index_key("services/svc7/api/**") == ("name", "api")
+    # Equally rare: the last segment, as without frequencies.
+    assert index_key("a/b/**", {"a": 1, "b": 1}) == ("name", "b")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -257,7 +257,20 @@ def _literal_runs(segment: str) -> list[str] | None:
     return [run for run in runs if run]
 
 
-def index_key(pattern: str) -> IndexKey | None:
+def _index_segments(pattern: str) -> list[str]:
+    body = pattern if pattern.endswith("\\ ") else pattern.rstrip()
+    body = body.lstrip("/")
+    if body.endswith("/"):
+        body = body[:-1]
+    return [seg for seg in _segments(body) if seg not in ("", "**")]
+
+
+def literal_names(pattern: str) -> list[str]:
+    """The literal path components every path matched by ``pattern`` must contain."""
+    return [_unescape(seg) for seg in _index_segments(pattern) if _is_literal(seg)]
+
+
+def index_key(pattern: str, frequency: Mapping[str, int] | None = None) -> IndexKey | None:
     """Something every path matched by the including ``pattern`` must contain, or None.
 
     Each non-``**`` segment of a gitignore pattern matches exactly one whole path component, so
@@ -266,14 +279,15 @@ def index_key(pattern: str) -> IndexKey | None:
     literal run of at least three characters ("*login*") means the path contains its last
     three characters.
     """
-    body = pattern if pattern.endswith("\\ ") else pattern.rstrip()
-    body = body.lstrip("/")
-    if body.endswith("/"):
-        body = body[:-1]
-    segments = [seg for seg in _segments(body) if seg not in ("", "**")]
-    literal = [seg for seg in segments if _is_literal(seg)]
+    segments = _index_segments(pattern)
+    literal = [_unescape(seg) for seg in segments if _is_literal(seg)]
     if literal:
-        return ("name", _unescape(literal[-1]))
+        if frequency:
+            # The component fewest patterns of the policy share keeps each bucket small
+            # (`services/svc7/api/**` under "svc7", not under the "api" of every service).
+            # min() keeps the first of equals; reversed() makes that the last segment.
+            return ("name", min(reversed(literal), key=lambda name: frequency.get(name, 0)))
+        return ("name", literal[-1])
     for seg in reversed(segments):
         tail = _literal_tail(seg)
         if tail is not None and "." in tail:
@@ -375,13 +389,21 @@ class PathMatcher:
         by_gram: dict[str, list[int]] = {}
         shared: list[int] = []
         shared_regexes: list[str] = []
+        # How many including patterns name each literal component, to index every pattern under
+        # its rarest one.
+        frequency: dict[str, int] = {}
+        for _rule_id, patterns in rule_patterns:
+            for pattern in _effective(patterns, case_sensitive):
+                if not pattern.startswith("!"):
+                    for name in set(literal_names(pattern)):
+                        frequency[name] = frequency.get(name, 0) + 1
         for position, (rule_id, patterns) in enumerate(rule_patterns):
             pattern_set = PatternSet(tuple(patterns), case_sensitive)
             self._ids.append(rule_id)
             self._sets.append(pattern_set)
             self._position.setdefault(rule_id, position)
             including = [p for p in _effective(patterns, case_sensitive) if not p.startswith("!")]
-            keys = [index_key(p) for p in including]
+            keys = [index_key(p, frequency) for p in including]
             if any(key is None for key in keys):
                 shared.append(position)
                 shared_regexes.extend(pattern_set.including_regexes())
