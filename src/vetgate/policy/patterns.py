@@ -88,6 +88,21 @@ def _segments(pattern: str) -> list[str]:
     return pattern.split("/")
 
 
+def _bracket_end(segment: str, start: int) -> int | None:
+    """The index of the ``]`` closing the bracket expression opened at ``start``, or None.
+
+    As in glob: a leading ``!`` or ``^`` negates, and a ``]`` right after them is literal.
+    """
+    j, end = start + 1, len(segment)
+    if j < end and segment[j] in "!^":
+        j += 1
+    if j < end and segment[j] == "]":
+        j += 1
+    while j < end and segment[j] != "]":
+        j += 1
+    return j if j < end else None
+
+
 def _has_unclosed_bracket(segment: str) -> bool:
     i, end = 0, len(segment)
     while i < end:
@@ -96,16 +111,10 @@ def _has_unclosed_bracket(segment: str) -> bool:
             i += 2
             continue
         if char == "[":
-            j = i + 1
-            if j < end and segment[j] in "!^":
-                j += 1
-            if j < end and segment[j] == "]":
-                j += 1
-            while j < end and segment[j] != "]":
-                j += 1
-            if j >= end:
+            close = _bracket_end(segment, i)
+            if close is None:
                 return True
-            i = j + 1
+            i = close + 1
             continue
         i += 1
     return False
@@ -238,18 +247,12 @@ def _literal_runs(segment: str) -> list[str] | None:
             i += 1
             continue
         if char == "[":
-            j = i + 1
-            if j < end and segment[j] in "!^":
-                j += 1
-            if j < end and segment[j] == "]":
-                j += 1
-            while j < end and segment[j] != "]":
-                j += 1
-            if j >= end:
+            close = _bracket_end(segment, i)
+            if close is None:
                 return None
             runs.append(current)
             current = ""
-            i = j + 1
+            i = close + 1
             continue
         current += char
         i += 1
