@@ -183,3 +183,20 @@ def fit(pieces: Sequence[tuple[str, str | None]], limit: int,
         kept.append(text)
         used += length(text)
     return "".join(kept)
+
+
+def change_summary(result: CheckResult, *, range_style: str = "{}") -> str | None:
+    """"5 files changed (4 AI-origin) in 3 commits (2 AI-origin), 1111..2222"; None when the
+    change is empty. ``range_style`` wraps the ``base..head`` part (e.g. as code)."""
+    files = result.files
+    if not files:
+        return None
+    ai_files = sum(1 for f in files if f.origin == "ai")
+    text = f"{plural(len(files), 'file')} {'staged' if result.mode == 'staged' else 'changed'}"
+    text += f" ({ai_files} AI-origin)"
+    if result.mode != "staged":
+        ai_commits = sum(1 for c in result.commits if c.counts_as == "ai")
+        text += f" in {plural(len(result.commits), 'commit')} ({ai_commits} AI-origin)"
+        if result.base and result.head:
+            text += ", " + range_style.format(f"{short_sha(result.base)}..{short_sha(result.head)}")
+    return text

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from vetgate import __version__
 from vetgate.engine.result import CheckResult, RequirementResult, RuleResult
 from vetgate.report._common import (
+    change_summary,
     evidence_lines,
     fit,
     limited,
     ordered,
     plural,
     printable,
-    short_sha,
     tally,
     verdict_line,
 )
@@ -84,17 +84,7 @@ def _files_cell(paths: Sequence[str]) -> str:
 
 
 def _summary(result: CheckResult) -> str:
-    files = result.files
-    if not files:
-        return "No changed files"
-    ai_files = sum(1 for f in files if f.origin == "ai")
-    text = f"{plural(len(files), 'file')} {'staged' if result.mode == 'staged' else 'changed'}"
-    text += f" ({ai_files} AI-origin)"
-    if result.mode != "staged":
-        ai_commits = sum(1 for c in result.commits if c.counts_as == "ai")
-        text += f" in {plural(len(result.commits), 'commit')} ({ai_commits} AI-origin)"
-        if result.base and result.head:
-            text += f", `{short_sha(result.base)}..{short_sha(result.head)}`"
+    text = change_summary(result, range_style="`{}`") or "No changed files"
     if result.policy_files:
         text += " · policy: " + ", ".join(escape(p) for p in result.policy_files)
     return text

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from vetgate.engine.result import CheckResult, RequirementResult, RuleResult
 from vetgate.report._common import (
+    change_summary,
     evidence_lines,
     limited,
     ordered,
     plural,
     printable,
-    short_sha,
     tally,
     unmet,
     verdict_line,
@@ -49,19 +49,7 @@ class _Painter:
 
 
 def _summary_line(result: CheckResult) -> str:
-    files = result.files
-    if not files:
-        return "vetgate: no changed files"
-    ai_files = sum(1 for f in files if f.origin == "ai")
-    what = f"{plural(len(files), 'file')} {'staged' if result.mode == 'staged' else 'changed'}"
-    what += f" ({ai_files} AI-origin)"
-    if result.mode != "staged":
-        commits = result.commits
-        ai_commits = sum(1 for c in commits if c.counts_as == "ai")
-        what += f" in {plural(len(commits), 'commit')} ({ai_commits} AI-origin)"
-        if result.base and result.head:
-            what += f", {short_sha(result.base)}..{short_sha(result.head)}"
-    return f"vetgate: {what}"
+    return f"vetgate: {change_summary(result) or 'no changed files'}"
 
 
 def _rule_header(rule: RuleResult, paint: _Painter) -> str:
