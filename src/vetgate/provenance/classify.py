@@ -268,6 +268,17 @@ def _slug(text: str) -> str:
     return slug[:64]
 
 
+def _line_containing(message: str, folded: str, text: str) -> tuple[int, str] | None:
+    """Where ``text`` first occurs in ``folded`` (the normalised ``message``, line for line):
+    its 1-based line number and that line of the original message, stripped; None if absent."""
+    position = folded.find(text)
+    if position < 0:
+        return None
+    number = folded.count("\n", 0, position) + 1
+    lines = message.split("\n")
+    return number, (lines[number - 1] if number <= len(lines) else text).strip()
+
+
 class Classifier:
     """Decides the origin of commits under one ``origin:`` configuration.
 
@@ -518,13 +529,11 @@ class Classifier:
                             detector="message", kind="ai", detail=raw.strip(),
                             where=f"message line {number}", tool=entry.tool, entry=entry.id))
         for text, entry in index.contains:
-            position = folded.find(text)
-            if position >= 0:
-                number = folded.count("\n", 0, position) + 1
-                lines = message.split("\n")
-                raw = lines[number - 1] if number <= len(lines) else text
+            found = _line_containing(message, folded, text)
+            if found is not None:
+                number, raw = found
                 evidence.append(Evidence(
-                    detector="message", kind="ai", detail=raw.strip(),
+                    detector="message", kind="ai", detail=raw,
                     where=f"message line {number}", tool=entry.tool, entry=entry.id))
         if suggestion is not None and suggestion.group("login"):
             mentioned = index.mentioned_logins.get(suggestion.group("login"))
@@ -536,14 +545,12 @@ class Classifier:
     def _policy_messages(self, message: str, folded: str, evidence: list[Evidence]) -> None:
         for markers, kind in self._policy_sets:
             for text, described in markers.messages:
-                position = folded.find(text)
-                if position >= 0:
-                    number = folded.count("\n", 0, position) + 1
-                    lines = message.split("\n")
-                    raw = lines[number - 1] if number <= len(lines) else text
+                found = _line_containing(message, folded, text)
+                if found is not None:
+                    number, raw = found
                     evidence.append(Evidence(
                         detector="message", kind=kind,
-                        detail=raw.strip(), where=f"message line {number}", source="policy",
+                        detail=raw, where=f"message line {number}", source="policy",
                         entry=described))
 
     # --- notes and traces ---------------------------------------------------------------------
