@@ -4,7 +4,7 @@ range, how addresses map to logins."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from vetgate.changes.model import Commit
 from vetgate.errors import HostError
@@ -113,3 +113,24 @@ def truncate(text: str, limit: int) -> str:
     """``text`` on one line, cut to ``limit`` characters with an ellipsis when longer."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def resolve_teams(
+    teams: Sequence[str], approvers: Sequence[str],
+    lookup: Callable[[str, Sequence[str]], frozenset[str] | str],
+) -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """Members of each team, and why a team could not be read.
+
+    ``lookup(team, approvers)`` returns the members, or a sentence saying why the token cannot
+    read them. Nothing is asked when nobody human approved: no one's membership matters then.
+    """
+    members: dict[str, frozenset[str]] = {}
+    errors: dict[str, str] = {}
+    if approvers:
+        for team in dict.fromkeys(teams):
+            found = lookup(team, approvers)
+            if isinstance(found, str):
+                errors[team] = found
+            else:
+                members[team] = found
+    return members, errors

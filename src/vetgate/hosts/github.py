@@ -14,6 +14,7 @@ from vetgate.hosts.evidence import (
     github_login_from_email,
     github_team,
     latest_decisive,
+    resolve_teams,
     truncate,
 )
 from vetgate.hosts.http import HttpClient, HttpStatusError
@@ -78,15 +79,7 @@ class GitHubClient:
         reviews = self._reviews() if self.ci.pr_number is not None else ()
         people, login_by_email = self._range_people(commits)
         approvers = [r.user for r in reviews if r.state == "APPROVED" and not r.is_bot]
-        team_members: dict[str, frozenset[str]] = {}
-        team_errors: dict[str, str] = {}
-        if approvers:
-            for team in dict.fromkeys(teams):
-                members = self._team_members(team, approvers)
-                if isinstance(members, str):
-                    team_errors[team] = members
-                else:
-                    team_members[team] = members
+        team_members, team_errors = resolve_teams(teams, approvers, self._team_members)
         return ReviewEvidence(
             source="github",
             reviews=reviews,

@@ -14,6 +14,7 @@ from vetgate.hosts.evidence import (
     gitlab_group,
     gitlab_login_from_email,
     is_gitlab_bot,
+    resolve_teams,
     truncate,
 )
 from vetgate.hosts.http import HttpClient, HttpStatusError
@@ -77,15 +78,7 @@ class GitLabClient:
             if login:
                 login_by_email[email] = login
         approvers = [r.user for r in reviews if not r.is_bot]
-        team_members: dict[str, frozenset[str]] = {}
-        team_errors: dict[str, str] = {}
-        if approvers:
-            for team in dict.fromkeys(teams):
-                members = self._group_members(team, approvers)
-                if isinstance(members, str):
-                    team_errors[team] = members
-                else:
-                    team_members[team] = members
+        team_members, team_errors = resolve_teams(teams, approvers, self._group_members)
         return ReviewEvidence(
             source="gitlab",
             reviews=reviews,
