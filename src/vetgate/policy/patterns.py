@@ -10,6 +10,7 @@ indexed share one bucket guarded by a single combined regular expression.
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,26 @@ _DIR_MARK_GROUP = "(?P<ps_d>"
 
 class PatternError(ValueError):
     """A pattern vetgate refuses; ``str(exc)`` says why, to follow the quoted pattern."""
+
+
+def _pathspec() -> Any:
+    """Import pathspec, without letting it pull in ``typing_extensions``.
+
+    pathspec only wants ``typing_extensions.deprecated`` (it defines a fallback itself), and
+    importing ``typing_extensions`` imports asyncio: about 25 ms on every commit-msg hook run.
+    The block is lifted again at once, so nothing else in the process is affected.
+    """
+    if "pathspec.patterns.gitignore.spec" not in sys.modules and (
+            "typing_extensions" not in sys.modules):
+        sys.modules["typing_extensions"] = None  # type: ignore[assignment]
+        try:
+            import pathspec.patterns.gitignore.spec
+        finally:
+            del sys.modules["typing_extensions"]
+    import pathspec
+    import pathspec.patterns.gitignore.spec
+
+    return pathspec
 
 
 _END_ANCHOR = re.compile(r"(?<!\\)\$")
@@ -47,7 +68,7 @@ def compile_pattern(pattern: str) -> Any:
     cannot compile (its exceptions vary: GitIgnorePatternError, ValueError, TypeError, re.error,
     and FutureWarning for regex look-alikes, all turned into one type here).
     """
-    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+    GitIgnoreSpecPattern = _pathspec().patterns.gitignore.spec.GitIgnoreSpecPattern
 
     try:
         with warnings.catch_warnings():
@@ -71,7 +92,7 @@ def check_pattern(pattern: str) -> bool | None:
     user's into the regular expression, so only patterns with ``[`` need a real compile here;
     the rest are translated, which is several times cheaper (big policies load faster).
     """
-    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+    GitIgnoreSpecPattern = _pathspec().patterns.gitignore.spec.GitIgnoreSpecPattern
 
     if "[" in pattern:
         include: bool | None = compile_pattern(pattern).include
@@ -341,7 +362,7 @@ class PatternSet:
         # Compiled on first use: in a big policy most rules never meet a candidate path.
         spec = self.__dict__.get("_compiled")
         if spec is None:
-            import pathspec
+            pathspec = _pathspec()
 
             compiled = [compile_pattern(p)
                         for p in _effective(self.patterns, self.case_sensitive)]
