@@ -342,3 +342,31 @@ def test_gitlab_template_in_a_merge_request_pipeline(pr: PullRequest, tmp_path: 
     junit = (pr.repo.path / "vetgate-junit.xml").read_text("utf-8")
     assert junit.lstrip().startswith("<?xml") or junit.lstrip().startswith("<testsuite")
     assert pr.host.requests_to(MR)[0].headers["private-token"] == "glpat-e2e"
+
+
+LABEL_POLICY = POLICY + """\
+  - id: labelled
+    paths: ["src/labelled/**"]
+    require:
+      label: ready
+"""
+
+
+def test_labels_come_fresh_from_the_api(pr: PullRequest) -> None:
+    """A re-run replays the original payload (no labels here); the API says "ready"."""
+    pr.commit("policy with a label rule", {".vetgate.yaml": LABEL_POLICY})
+    pr.base = pr.repo.head()
+    ai_change(pr, "src/labelled/x.py", "x\n")
+    code, data = pr.check()
+    assert code == 0, data
+    assert data is not None
+    (labelled,) = [r for r in data["results"] if r["rule"] == "labelled"]
+    assert labelled["status"] == "pass"
+
+
+def test_no_label_or_review_rule_means_no_api_call(pr: PullRequest) -> None:
+    """A change no review or label rule matches needs nothing from the code host."""
+    pr.commit("docs", {"README.md": "more\n"})
+    code, _ = pr.check(serve=False)
+    assert code == 0
+    assert pr.host.requests == []

@@ -188,7 +188,12 @@ def evaluate_request(request: CheckRequest) -> Evaluation:
 
     labels = request.labels
     if client is not None and labels is None:
-        labels = client.labels()
+        if _needs(policy, change, "label") or policy.origin.markers.labels or (
+                policy.origin.human.labels):
+            # Fresh from the API: a re-run replays the original payload and its stale labels.
+            labels = client.labels()
+        else:
+            labels = ci_context.labels if ci_context else None
     branch = ci_context.branch if ci_context else None
     notes: Mapping[str, str] = {}
     traces: Mapping[str, tuple[Mapping[str, object], ...]] = {}
