@@ -370,3 +370,25 @@ def test_no_label_or_review_rule_means_no_api_call(pr: PullRequest) -> None:
     code, _ = pr.check(serve=False)
     assert code == 0
     assert pr.host.requests == []
+
+
+def test_a_lagging_base_sha_does_not_blame_base_commits_on_the_pr(pr: PullRequest) -> None:
+    """base.sha is old; main moved on (an AI commit in payments/) and the PR merged main in.
+    The remote-tracking ref of the base branch is current, so main's commit is not the PR's."""
+    old_base = pr.base
+    pr.repo.git("checkout", "-q", "-b", "feature")
+    pr.repo.git("checkout", "-q", "main")
+    pr.commit(f"main: ai change\n\n{CLAUDE}\n", {"src/auth/other.py": "o\n"})
+    pr.repo.git("update-ref", "refs/remotes/origin/main", "main")
+    pr.repo.git("checkout", "-q", "feature")
+    pr.commit("docs by hand", {"docs/x.md": "x\n"})
+    pr.repo.git("merge", "-q", "--no-edit", "main")
+    assert pr.base == old_base  # the payload still names the old base
+    code, data = pr.check()
+    assert code == 0, data
+    assert data is not None
+    assert "src/auth/other.py" not in [c["path"] for c in data["changes"]]
+    # Without the tracking ref the merged-in commit would be blamed on the pull request.
+    pr.repo.git("update-ref", "-d", "refs/remotes/origin/main")
+    code, data = pr.check()
+    assert code == 1

@@ -47,6 +47,23 @@ def _unknown_rev(root: str, rev: str) -> GitError:
     return GitError(message)
 
 
+def is_ancestor(root: str, ancestor: str, descendant: str) -> bool:
+    """Whether commit ``ancestor`` is reachable from ``descendant`` (both full shas)."""
+    proc = run_git(["merge-base", "--is-ancestor", ancestor, descendant], root, check=False)
+    return proc.returncode == 0
+
+
+def resolve_optional(root: str, rev: str) -> str | None:
+    """The full commit id ``rev`` names, or None when it names no commit here."""
+    proc = run_git(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], root,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("ascii", "replace").strip() or None
+
+
 def resolve(root: str, rev: str) -> str:
     """The full commit id ``rev`` names (tags are peeled); ``GitError`` with the remedy if none."""
     if not rev or any(ch in rev for ch in "\0\n\r"):

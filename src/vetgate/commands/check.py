@@ -99,7 +99,7 @@ def _collect(request: CheckRequest, root: str, mode: str, ci: CIContext | None
                 f"the {ci.platform} event does not name a base and a head commit; run "
                 "`vetgate check --ci` on pull/merge request events (or use --base/--head)"
             )
-        base, head = ci.base, ci.head
+        base, head = _freshest_base(root, ci.base, ci.base_ref), ci.head
     elif request.rev_range:
         base, head = collect.parse_range(root, request.rev_range)
     else:
@@ -110,6 +110,24 @@ def _collect(request: CheckRequest, root: str, mode: str, ci: CIContext | None
 
     # The gate reads the policy from the base, so a change cannot weaken its own gate.
     return change, request.policy_ref or resolve(root, base)
+
+
+def _freshest_base(root: str, base: str, base_ref: str | None) -> str:
+    """The event's base commit, or the base branch's remote-tracking ref when that is newer.
+
+    GitHub's ``pull_request.base.sha`` can lag behind the base branch (and a re-run replays an
+    old payload): commits that reached the base branch since, and that the pull request merged
+    in, would then be blamed on it. The remote-tracking ref fetched with the clone is current.
+    """
+    from vetgate.changes.repo import is_ancestor, resolve, resolve_optional
+
+    if not base_ref:
+        return base
+    tracking = resolve_optional(root, f"refs/remotes/origin/{base_ref}")
+    if tracking is None:
+        return base
+    base_sha = resolve(root, base)
+    return tracking if tracking != base_sha and is_ancestor(root, base_sha, tracking) else base
 
 
 def _validate_head_policy(root: str, request: CheckRequest, change: ChangeSet) -> None:

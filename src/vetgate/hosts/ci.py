@@ -151,6 +151,7 @@ def _detect_github(env: Mapping[str, str]) -> CIContext:
             labels=payload.labels("pull_request.labels"),
             pr_number=payload.number("pull_request.number"),
             pr_author=payload.optional_str("pull_request.user.login"),
+            base_ref=payload.optional_str("pull_request.base.ref"),
             **common,
         )
     if event == "merge_group":
@@ -304,6 +305,7 @@ def _detect_gitlab(env: Mapping[str, str]) -> CIContext:
             labels=labels,
             pr_number=int(iid),
             event=_first(env, "CI_PIPELINE_SOURCE") or "merge_request_event",
+            base_ref=_first(env, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
             **common,
         )
     return CIContext(

@@ -56,3 +56,6 @@ class CIContext:
     repository: str | None = None  # "owner/repo" or GitLab project id/path
     api_url: str | None = None
     event: str | None = None
+    # The base branch's name (pull_request.base.ref, the MR's target branch), so the caller can
+    # prefer its remote-tracking ref when the event's base sha lags behind it.
+    base_ref: str | None = None
