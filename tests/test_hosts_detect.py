@@ -50,6 +50,7 @@ def test_github_pull_request_events(tmp_path: Path, event: str) -> None:
         platform="github", base=BASE, head=HEAD, branch="copilot/fix-login",
         labels=("ai-generated", "needs review"), pr_number=42, pr_author="octo-author",
         repository="acme/web", api_url="https://ghe.example.com/api/v3", event=event,
+        base_ref="main",
     )
     assert ci.head != MERGE
 
@@ -189,12 +190,13 @@ def test_gitlab_merge_request_pipeline() -> None:
         CI_MERGE_REQUEST_LABELS="ai-generated,needs review, ,backend",
         CI_MERGE_REQUEST_SOURCE_BRANCH_NAME="codex/refactor",
         CI_MERGE_REQUEST_SOURCE_BRANCH_SHA="", GITLAB_USER_LOGIN="pipeline-starter",
+        CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main",
     ))
     assert ci == CIContext(
         platform="gitlab", base=BASE, head=HEAD, branch="codex/refactor",
         labels=("ai-generated", "needs review", "backend"), pr_number=7, pr_author=None,
         repository="1234", api_url="https://gitlab.example.com/api/v4",
-        event="merge_request_event",
+        event="merge_request_event", base_ref="main",
     )
 
 
