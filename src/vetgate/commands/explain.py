@@ -208,12 +208,7 @@ def run(*, repo: str = ".", paths: Sequence[str] = (), policy: Sequence[str] | N
         format: str = "text") -> int:
     """Explain each path against the repository's policy (or ``--policy`` files)."""
     from vetgate.changes.git import repo_root
-    from vetgate.policy.loader import (
-        WorkTreeSource,
-        discover,
-        load_default_policy,
-        load_policy,
-    )
+    from vetgate.commands.common import load_policy_at
 
     start = os.path.realpath(repo)
     if not os.path.isdir(start):
@@ -223,9 +218,7 @@ def run(*, repo: str = ".", paths: Sequence[str] = (), policy: Sequence[str] | N
     for given, path in zip(policy or (), explicit, strict=True):
         if not os.path.isfile(path):
             raise UsageError(f"policy file {given} does not exist; check the path")
-    files = discover(root, explicit or None)
-    loaded = load_default_policy() if files is None else \
-        load_policy(files, WorkTreeSource(root), root=root)
+    loaded = load_policy_at(root, explicit or None, None)
 
     rel_paths = [repo_path(p, start, root) for p in paths]
     directories = {p for p in rel_paths if os.path.isdir(os.path.join(root, *p.split("/")))}
