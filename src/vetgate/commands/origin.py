@@ -24,17 +24,9 @@ SHORT_SHA = 10
 
 
 def _origin_config(root: str, policy: Sequence[str] | None) -> OriginConfig:
-    from vetgate.policy.loader import (
-        WorkTreeSource,
-        discover,
-        load_default_policy,
-        load_policy,
-    )
+    from vetgate.commands.common import load_policy_at
 
-    files = discover(root, policy)
-    loaded = (load_policy(files, WorkTreeSource(root), root=root) if files
-              else load_default_policy())
-    return loaded.origin
+    return load_policy_at(root, policy, None).origin
 
 
 def _commits(root: str, spec: str) -> tuple[list[Commit], str]:
