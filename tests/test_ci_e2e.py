@@ -392,3 +392,15 @@ def test_a_lagging_base_sha_does_not_blame_base_commits_on_the_pr(pr: PullReques
     pr.repo.git("update-ref", "-d", "refs/remotes/origin/main")
     code, data = pr.check()
     assert code == 1
+
+
+def test_no_token_is_needed_when_nothing_asks_the_code_host(pr: PullRequest,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    pr.commit("docs", {"README.md": "more\n"})
+    for name, value in pr.environment().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("GITHUB_TOKEN")
+    assert main(["check", "--ci", "--format", "json", "--output", str(pr.tmp_path / "r.json")]
+                ) == 0
+    assert pr.host.requests == []
