@@ -33,14 +33,17 @@ LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B"
 _HEADER_FIELDS = 9
 LOG_ARGS = (
     "log", "-z", f"--format={LOG_FORMAT}", "--name-status", *RENAME_ARGS,
-    # Merges get no diff (their content is judged through the range diff and through the
-    # commits they bring in); the root commit is diffed against the empty tree.
-    "--diff-merges=off", "--root",
+    # A merge lists the paths whose merged content differs from every parent (what the merge
+    # itself wrote: conflict resolutions, "evil" changes); the root commit is diffed against
+    # the empty tree.
+    "--diff-merges=dense-combined", "--root",
     "--encoding=UTF-8", "--no-mailmap", "--no-show-signature", "--no-notes", "--no-color",
     "--ignore-submodules=none", "--no-relative", "--no-ext-diff",
 )
 
 _STATUS = re.compile(rb"[ACDMRTUXB][0-9]*")
+# A combined (merge) status has one letter per parent ("MM", "AA") and one path.
+_COMBINED_STATUS = re.compile(rb"[ACDMRTUXB]{2,}")
 _SYMLINK_MODE = b"120000"
 _GITLINK_MODE = b"160000"
 
@@ -145,15 +148,17 @@ def parse_log(tokens: Iterable[bytes]) -> Iterator[Commit]:
     """Parse the NUL-separated records of ``git LOG_ARGS`` into commits, in git's order.
 
     ``Commit.paths`` holds every path of the commit's --name-status list (both paths of renames
-    and copies); merges have none (``--diff-merges=off``).
+    and copies, which also go to ``Commit.renames``); for a merge, the paths its dense combined
+    diff lists (content that differs from every parent).
     """
     stream = iter(tokens)
     header: list[bytes] | None = None
     paths: set[str] = set()
+    renames: list[tuple[str, str]] = []
     for token in stream:
         if header is None or token.startswith(_COMMIT_MARK):
             if header is not None:
-                yield _commit(header, paths)
+                yield _commit(header, paths, renames)
             if not token.startswith(_COMMIT_MARK):
                 if not token.strip(b"\n"):
                     continue  # separators before the first commit
@@ -162,21 +167,28 @@ def parse_log(tokens: Iterable[bytes]) -> Iterator[Commit]:
             for _ in range(_HEADER_FIELDS - 1):
                 header.append(next(stream, b""))
             paths = set()
+            renames = []
             continue
         # git separates the header from the --name-status list with a newline, not a NUL.
         status = token.lstrip(b"\n")
         if not status:
             continue
+        if _COMBINED_STATUS.fullmatch(status):
+            paths.add(decode_path(next(stream, b"")))
+            continue
         if not _STATUS.fullmatch(status):
             raise GitError(f"unexpected `git log --name-status` output: {status[:80]!r}")
-        count = 2 if status[:1] in (b"R", b"C") else 1
-        for _ in range(count):
+        if status[:1] in (b"R", b"C"):
+            old, new = decode_path(next(stream, b"")), decode_path(next(stream, b""))
+            paths.update((old, new))
+            renames.append((old, new))
+        else:
             paths.add(decode_path(next(stream, b"")))
     if header is not None:
-        yield _commit(header, paths)
+        yield _commit(header, paths, renames)
 
 
-def _commit(header: list[bytes], paths: set[str]) -> Commit:
+def _commit(header: list[bytes], paths: set[str], renames: list[tuple[str, str]]) -> Commit:
     sha, parents, author_name, author_email, author_time, committer_name, committer_email, \
         commit_time, message = header
     parent_shas = tuple(p.decode("ascii") for p in parents.split())
@@ -188,7 +200,8 @@ def _commit(header: list[bytes], paths: set[str]) -> Commit:
         author_time=_int(author_time),
         commit_time=_int(commit_time),
         message=_text(message),
-        paths=frozenset() if len(parent_shas) > 1 else frozenset(paths),
+        paths=frozenset(paths),
+        renames=tuple(renames),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 
 from vetgate.changes._parse import DIFF_ARGS, LOG_ARGS, parse_diff, parse_ident, parse_log
 from vetgate.changes.git import git_stream, run_git
@@ -40,7 +41,38 @@ def _diff_trees(root: str, old: str | None, new: str) -> tuple[FileChange, ...]:
         args = ["diff-tree", "-r", "--root", "--no-commit-id", *DIFF_ARGS, new]
     else:
         args = ["diff-tree", "-r", "--no-commit-id", *DIFF_ARGS, old, new]
-    return tuple(parse_diff(run_git(args, root).stdout))
+    return _with_whole_file_lines(root, parse_diff(run_git(args, root).stdout))
+
+
+def _line_count(content: bytes) -> int:
+    # As git counts lines: a last line without a newline still counts.
+    return content.count(b"\n") + (1 if content and not content.endswith(b"\n") else 0)
+
+
+def _with_whole_file_lines(root: str, files: list[FileChange]) -> tuple[FileChange, ...]:
+    """Renames and copies with ``new_lines`` set: their numstat is against the source file, and
+    a rule the source lies outside of must see the file's whole content as added. One
+    ``git cat-file --batch`` for all of them."""
+    wanted = [f for f in files
+              if f.status in ("R", "C") and f.kind == "file" and not f.binary and f.new_blob]
+    if not wanted:
+        return tuple(files)
+    request = b"".join(f"{f.new_blob}\n".encode("ascii") for f in wanted)
+    output = run_git(["cat-file", "--batch"], root, input=request).stdout
+    counts: dict[str, int] = {}
+    position = 0
+    for change in wanted:
+        end = output.index(b"\n", position)
+        header = output[position:end].split()
+        if len(header) != 3 or header[1] != b"blob":
+            raise GitError(f"cannot read blob {change.new_blob} of {change.path!r}")
+        size = int(header[2])
+        content = output[end + 1:end + 1 + size]
+        position = end + 1 + size + 1  # the content is followed by a newline
+        counts[change.path] = _line_count(content)
+    return tuple(
+        replace(f, new_lines=counts[f.path]) if f.path in counts else f for f in files
+    )
 
 
 def _empty_tree(root: str) -> str:
@@ -96,7 +128,7 @@ def staged_change(root: str, *, message: str = "", env: Mapping[str, str] | None
     tree = base if base is not None else _empty_tree(root)
     # Always ask git: GIT_INDEX_FILE may name a temporary index (`git commit -a`, `commit FILE`).
     diff = run_git(["diff-index", "--cached", *DIFF_ARGS, tree], root, env=overlay)
-    files = tuple(parse_diff(diff.stdout))
+    files = _with_whole_file_lines(root, parse_diff(diff.stdout))
     author, author_time = _identity(root, "AUTHOR", overlay, source)
     committer, commit_time = _identity(root, "COMMITTER", overlay, source)
     parents = () if base is None else (base, *_merge_heads(root))

@@ -33,8 +33,12 @@ class Commit:
     # message with comment lines and everything below the scissors line removed.
     message: str
     # Repository-relative paths this commit touched against its first parent, including the old
-    # path of renames; empty for merge commits (their content is judged through the range diff).
+    # path of renames and the source of copies. For a merge: the paths whose merged content
+    # differs from every parent (conflict resolutions and "evil" changes the merge itself made).
     paths: frozenset[str] = frozenset()
+    # (old path, new path) of each rename and copy the commit made, so a file can be followed
+    # through the names it had earlier in the range.
+    renames: tuple[tuple[str, str], ...] = ()
 
     @property
     def subject(self) -> str:
@@ -58,6 +62,10 @@ class FileChange:
     kind: EntryKind = "file"
     old_blob: str | None = None  # None when absent (added file)
     new_blob: str | None = None  # None when absent (deleted file)
+    # For a rename or copy: the number of lines of the new file as a whole (None: not counted,
+    # e.g. binary). ``added``/``removed`` are against the source file, which may lie outside a
+    # rule that the new path falls under.
+    new_lines: int | None = None
 
     @property
     def paths(self) -> tuple[str, ...]:

@@ -134,9 +134,12 @@ def _validate_head_policy(root: str, request: CheckRequest, change: ChangeSet) -
     """The change's own policy must be valid too, even though the base's policy judges it."""
     from vetgate.commands.common import discover_at, load_policy_at
 
-    if change.head is None or request.policy:
+    if change.head is None:
         return
-    if discover_at(root, change.head) is not None:
+    if request.policy:
+        # The explicit files as the change leaves them (one it deletes is an error).
+        load_policy_at(root, request.policy, change.head)
+    elif discover_at(root, change.head) is not None:
         load_policy_at(root, None, change.head)  # raises PolicyError naming file@head:line:col
 
 

@@ -40,13 +40,17 @@ class GitRevisionSource:
 
 
 def discover_at(root: str, rev: str) -> list[str] | None:
-    """The policy files of commit ``rev``: ``.vetgate.yaml`` when it has one, else None."""
+    """The policy files of commit ``rev``: ``.vetgate.yaml`` when it has one, else None; a
+    look-alike name (``.vetgate.yml`` ...) is an error, as in the work tree."""
     from vetgate.changes.repo import read_blob_at
-    from vetgate.policy.loader import DEFAULT_POLICY_FILE
+    from vetgate.policy.loader import DEFAULT_POLICY_FILE, NEAR_MISS_POLICY_FILES, near_miss_error
 
-    if read_blob_at(root, rev, DEFAULT_POLICY_FILE) is None:
-        return None
-    return [DEFAULT_POLICY_FILE]
+    if read_blob_at(root, rev, DEFAULT_POLICY_FILE) is not None:
+        return [DEFAULT_POLICY_FILE]
+    for near_miss in NEAR_MISS_POLICY_FILES:
+        if read_blob_at(root, rev, near_miss) is not None:
+            raise near_miss_error(near_miss, f" in commit {rev[:12]}")
+    return None
 
 
 def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None) -> Policy:

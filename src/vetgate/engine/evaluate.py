@@ -24,27 +24,61 @@ from vetgate.provenance.model import CommitOrigin, Evidence
 COVERAGE_RULE_ID = "coverage"
 
 
-def _commits_by_path(change: ChangeSet) -> dict[str, list[int]]:
-    """Path -> positions of the single-parent commits that touched it (built once per change)."""
-    index: dict[str, list[int]] = {}
-    for position, commit in enumerate(change.commits):
-        if not commit.is_merge:
+class _PathHistory:
+    """Which commits of a range touched a file, under any name the file had in the range.
+
+    Renames and copies made by any commit of the range (and by the range diff itself) join the
+    names they connect, so AI-written content moved into a protected folder by a later, unmarked
+    commit is still traced to the AI commit. Joining is deliberately generous: a name shared by
+    unrelated content can only make a file count as AI-origin, never as human.
+    """
+
+    def __init__(self, change: ChangeSet) -> None:
+        self._parent: dict[str, str] = {}
+        for commit in change.commits:
+            for old, new in commit.renames:
+                self._join(old, new)
+        for file in change.files:
+            if file.old_path is not None:
+                self._join(file.old_path, file.path)
+        self._by_name: dict[str, list[int]] = {}
+        for position, commit in enumerate(change.commits):
+            # A merge's paths are what it wrote itself (content that differs from every parent).
             for path in commit.paths:
-                index.setdefault(path, []).append(position)
-    return index
+                self._by_name.setdefault(self._find(path), []).append(position)
+
+    def _find(self, name: str) -> str:
+        parent = self._parent.get(name, name)
+        if parent == name:
+            return name
+        root = self._find(parent)
+        self._parent[name] = root
+        return root
+
+    def _join(self, a: str, b: str) -> None:
+        root_a, root_b = self._find(a), self._find(b)
+        if root_a != root_b:
+            self._parent[root_a] = root_b
+
+    def positions(self, file: FileChange) -> list[int]:
+        """Positions in ``change.commits`` of the commits that touched any name of ``file``."""
+        found: set[int] = set()
+        for path in file.paths:
+            found.update(self._by_name.get(self._find(path), ()))
+        return sorted(found)
 
 
 def _touching_commits(change: ChangeSet, file: FileChange,
-                      by_path: Mapping[str, list[int]]) -> tuple[Commit, ...]:
-    """The commits of the change that touched ``file`` under any of its paths.
+                      history: _PathHistory | None) -> tuple[Commit, ...]:
+    """The commits of the change that touched ``file`` under any of its names.
 
-    A file the range diff shows but no single-parent commit touched (e.g. a conflict resolution in
-    a merge) is attributed to the merge commits, and failing those to every commit: the origin of
-    a change must never be guessed in the permissive direction.
+    A file the range diff shows but no commit touched is attributed to the merge commits, and
+    failing those to every commit: the origin of a change must never be guessed in the
+    permissive direction.
     """
-    if change.mode != "range":
+    if change.mode != "range" or history is None:
         return change.commits
-    positions = sorted({p for path in file.paths for p in by_path.get(path, ())})
+    positions = history.positions(file)
     if positions:
         return tuple(change.commits[p] for p in positions)
     merges = tuple(c for c in change.commits if c.is_merge)
@@ -178,7 +212,7 @@ def evaluate(
     file_rules: dict[FileChange, tuple[str, ...]] = {}
     file_origin: dict[FileChange, Literal["ai", "human"]] = {}
     file_commits: dict[FileChange, tuple[Commit, ...]] = {}
-    by_path = _commits_by_path(change) if change.mode == "range" else {}
+    history = _PathHistory(change) if change.mode == "range" else None
     for file in change.files:
         ids: dict[str, None] = {}
         if matcher is not None:
@@ -186,7 +220,7 @@ def evaluate(
                 for rule_id in matcher.rules_for(path):
                     ids.setdefault(rule_id, None)
         file_rules[file] = tuple(ids)
-        file_commits[file] = _touching_commits(change, file, by_path)
+        file_commits[file] = _touching_commits(change, file, history)
         file_origin[file] = _file_origin(file_commits[file], by_sha)
 
     # Invert once (rule -> its files) rather than scanning every file for every rule: a large

@@ -347,6 +347,21 @@ def check_label(rule: Rule, req: LabelRequirement, scope: RuleScope) -> Requirem
 # --- max_lines ----------------------------------------------------------------------------------
 
 
+def _lines_under_rule(rule: Rule, file: FileChange, policy: Policy) -> int:
+    """Lines a change adds to or removes from the rule's files.
+
+    git counts a renamed or copied file's lines against its source. When the source lies outside
+    the rule, the whole file is new to the rule (copying or moving 200 lines into a
+    ``max_lines: 10`` folder is 200 lines, not 0).
+    """
+    if file.old_path is not None and file.status in ("R", "C"):
+        matcher = policy.matcher
+        source_in_rule = matcher is not None and rule.id in matcher.rules_for(file.old_path)
+        if not source_in_rule:
+            return file.new_lines if file.new_lines is not None else file.added + file.removed
+    return file.added + file.removed
+
+
 def check_max_lines(rule: Rule, req: MaxLinesRequirement, scope: RuleScope) -> RequirementResult:
     binary = [f.path for f in scope.files if f.binary and f.kind == "file"]
     if binary:
@@ -358,7 +373,7 @@ def check_max_lines(rule: Rule, req: MaxLinesRequirement, scope: RuleScope) -> R
             f"attribute), so its lines cannot be counted against the limit of {req.limit}. Keep "
             "binary files out of this change, or exclude them from the rule's paths with `!`",
         )
-    total = sum(f.added + f.removed for f in scope.files)
+    total = sum(_lines_under_rule(rule, f, scope.policy) for f in scope.files)
     if total <= req.limit:
         return RequirementResult(
             kind="max_lines", status="pass", paths=scope.paths,

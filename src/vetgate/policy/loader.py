@@ -186,12 +186,21 @@ def discover(root: str, explicit: Sequence[str] | None = None) -> list[str] | No
         return files
     if os.path.isfile(os.path.join(real_root, DEFAULT_POLICY_FILE)):
         return [DEFAULT_POLICY_FILE]
-    for near_miss in (".vetgate.yml", "vetgate.yaml", "vetgate.yml"):
+    for near_miss in NEAR_MISS_POLICY_FILES:
         if os.path.isfile(os.path.join(real_root, near_miss)):
-            # Falling back to the default policy here would silently ignore the team's policy.
-            raise UsageError(f"found {near_miss} but vetgate reads {DEFAULT_POLICY_FILE}; "
-                             f"rename it to {DEFAULT_POLICY_FILE} (or pass --policy {near_miss})")
+            raise near_miss_error(near_miss)
     return None
+
+
+# Names a team may have meant for its policy. Falling back to the default policy when one of
+# them is there would silently ignore the team's policy.
+NEAR_MISS_POLICY_FILES = (".vetgate.yml", "vetgate.yaml", "vetgate.yml")
+
+
+def near_miss_error(near_miss: str, where: str = "") -> UsageError:
+    """The error for a policy file under a name vetgate does not read."""
+    return UsageError(f"found {near_miss}{where} but vetgate reads {DEFAULT_POLICY_FILE}; "
+                      f"rename it to {DEFAULT_POLICY_FILE} (or pass --policy {near_miss})")
 
 
 def _location(file: str, mark: Mark) -> str:
