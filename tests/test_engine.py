@@ -197,7 +197,7 @@ def test_coverage_fail_and_warn() -> None:
     ch = change([file("misc/x.py")], [commit("a" * 40, ["misc/x.py"])])
     res = evaluate(policy, ch, [ai("a" * 40)])
     assert res.verdict == "fail"
-    assert res.results[-1].rule == "coverage"
+    assert res.results[-1].rule == "vetgate-coverage"
     warn = make_policy(rule("auth", ["auth/**"], ForbidRequirement("no")), coverage="warn")
     assert evaluate(warn, ch, [ai("a" * 40)]).verdict == "warn"
     assert evaluate(warn, ch, [human("a" * 40)]).verdict == "pass"

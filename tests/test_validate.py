@@ -119,7 +119,8 @@ def test_validate_from_a_subdirectory_finds_the_root_policy(
 def test_missing_policy_file(in_repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["validate", "nope.yaml"], capsys)
     assert code == 2
-    assert err == "vetgate: error: policy file nope.yaml does not exist; check the path\n"
+    assert err == ("vetgate: error: policy file nope.yaml does not exist; check the path "
+                   "(relative paths are taken from the current directory, or from -C DIR)\n")
 
 
 def test_a_file_outside_any_repository(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used by the docs tests)."""
     parser = _Parser(prog="vetgate", description="A policy gate for AI-origin code changes.")
     parser.add_argument("--version", action="version", version=f"vetgate {__version__}")
+    parser.add_argument(
+        "-C", dest="global_repo", default=None, metavar="DIR",
+        help="run as if vetgate was started in DIR (like `git -C`; also accepted after the "
+             "command)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -135,16 +140,21 @@ def run(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; return its exit code."""
     args = vars(build_parser().parse_args(argv))
     command = args.pop("command")
-    directory = args.get("repo", ".")
-    if directory not in (".", ""):
-        # Like `git -C DIR`: every relative path on the command line (--policy, --message-file,
-        # --reviews, --output ...) is taken from DIR, as if vetgate had been started there.
-        import os
-
-        try:
-            os.chdir(directory)
-        except OSError as exc:
-            raise UsageError(f"-C {directory}: {exc.strerror}") from exc
-        args["repo"] = "."
+    for directory in (args.pop("global_repo"), args.get("repo", ".")):
+        _change_directory(directory)
+    args["repo"] = "."
     module = importlib.import_module(f"vetgate.commands.{command.replace('-', '_')}")
     return int(module.run(**args))
+
+
+def _change_directory(directory: str | None) -> None:
+    if directory in (None, ".", ""):
+        return
+    # Like `git -C DIR`: every relative path on the command line (--policy, --message-file,
+    # --reviews, --output ...) is taken from DIR, as if vetgate had been started there.
+    import os
+
+    try:
+        os.chdir(directory)
+    except OSError as exc:
+        raise UsageError(f"-C {directory}: {exc.strerror}") from exc

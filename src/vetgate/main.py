@@ -32,6 +32,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # The reader went away (e.g. `vetgate origin | head`); nothing left to tell it.
         return EXIT_UNDECIDED
+    except OSError as exc:
+        # The machine, not vetgate: a full disk, an unwritable output, an I/O error. Undecided,
+        # with the cause in one line (a report that could not be written decided nothing).
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"vetgate: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_UNDECIDED
     except Exception:
         import traceback
 

@@ -21,6 +21,21 @@ _STABLE_CONFIG = (
 )
 
 
+def _cannot_run(cwd: str, exc: OSError) -> GitError:
+    """Why starting git failed: git missing, or a directory (cwd, GIT_WORK_TREE) that is gone."""
+    import shutil
+
+    if shutil.which("git") is None:
+        return GitError(_NO_GIT)
+    if not os.path.isdir(cwd):
+        return GitError(f"cannot run git in {cwd}: no such directory")
+    work_tree = os.environ.get("GIT_WORK_TREE")
+    if work_tree and not os.path.isdir(work_tree):
+        return GitError(f"GIT_WORK_TREE is {work_tree}, which does not exist; unset it or "
+                        "point it at the work tree")
+    return GitError(f"cannot run git in {cwd}: {exc.strerror or exc}")
+
+
 def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
     env = dict(os.environ)
     # Never let a pager, an editor or a locale change what git prints. GIT_DIR and
@@ -53,7 +68,7 @@ def run_git(
             cmd, cwd=cwd, input=input, capture_output=True, env=_env(env), check=False,
         )
     except FileNotFoundError as exc:
-        raise GitError(_NO_GIT) from exc
+        raise _cannot_run(cwd, exc) from exc
     if check and proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = message[-1] if message else f"exit code {proc.returncode}"
@@ -76,7 +91,7 @@ def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
                 cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=errors, env=_env(None),
             )
         except FileNotFoundError as exc:
-            raise GitError(_NO_GIT) from exc
+            raise _cannot_run(cwd, exc) from exc
         assert proc.stdout is not None
         pending = b""
         try:

@@ -38,9 +38,11 @@ def _unknown_rev(root: str, rev: str) -> GitError:
             "HEAD does not point at a commit yet (no commit on this branch); make the first "
             "commit, or check the staged change with --staged"
         )
+    # Bytes that are not UTF-8 arrive as surrogate escapes; show them as \xNN, never raw.
+    shown = rev.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     message = (
-        f"unknown revision {rev!r}: no commit of that name in this repository; check the "
-        f"spelling, or fetch it first (`git fetch origin {rev}`)"
+        f"unknown revision '{shown}': no commit of that name in this repository; check the "
+        f"spelling, or fetch it first (`git fetch origin {shown}`)"
     )
     if is_shallow(root):
         message += f"; {_SHALLOW_HINT}"

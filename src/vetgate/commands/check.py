@@ -56,6 +56,10 @@ def _selection(request: CheckRequest) -> str:
             raise UsageError(f"{option} is empty; give it a revision (is a variable unset?)")
     if request.head and not request.base and not request.from_root:
         raise UsageError("--head goes with --base: use `--base REF --head REF`")
+    if request.message_file is not None and (
+            request.ci or request.base is not None or request.rev_range is not None):
+        raise UsageError("--message-file is the pending commit's message: use it with --staged "
+                         "(a range is judged by its commits' own messages)")
     if request.ci:
         return "ci"
     if request.from_root:
@@ -73,6 +77,9 @@ def _pending_message(request: CheckRequest, root: str) -> str:
     from vetgate.changes.message import read_message_file
     from vetgate.changes.repo import comment_char
 
+    if os.path.isdir(request.message_file):
+        raise UsageError(f"--message-file {request.message_file} is a directory; give the "
+                         "message file")
     if not os.path.isfile(request.message_file):
         raise UsageError(f"--message-file {request.message_file}: no such file")
     return read_message_file(request.message_file, comment_char(root))
@@ -266,6 +273,28 @@ def exit_code(result: CheckResult) -> int:
     return EXIT_PASS
 
 
+def _write_reports(result: CheckResult, evaluation: Evaluation, request: CheckRequest,
+                   format: str | None, output: str | None, color: str,
+                   extra: Sequence[tuple[str, str]]) -> None:
+    from vetgate import report
+    from vetgate.commands.common import use_color, write_output
+
+    fmt = format or ("github" if evaluation.ci and evaluation.ci.platform == "github" else "text")
+    write_output(report.render(result, fmt, color=use_color(color, output)), output)
+    for extra_fmt, path in extra:
+        write_output(report.render(result, extra_fmt), path)
+    summary_path = request.env.get("GITHUB_STEP_SUMMARY")
+    if fmt == "github" and summary_path:
+        from vetgate.report.github import step_summary
+
+        try:
+            with open(summary_path, "a", encoding="utf-8") as handle:
+                handle.write(step_summary(result))
+        except OSError as exc:
+            raise UsageError(f"cannot append to $GITHUB_STEP_SUMMARY ({summary_path}): "
+                             f"{exc.strerror}") from exc
+
+
 def _parse_extra_reports(items: Sequence[str]) -> list[tuple[str, str]]:
     from vetgate.report import FORMATS
 
@@ -281,14 +310,18 @@ def _parse_extra_reports(items: Sequence[str]) -> list[tuple[str, str]]:
     return parsed
 
 
-def _post_undecided(env: Mapping[str, str], context: str, error: VetgateError) -> None:
+def _post_undecided(env: Mapping[str, str], context: str, error: Exception) -> None:
     """Mark the required status as errored so an older success on the head cannot stand."""
     from vetgate.hosts.ci import client_for, detect
 
     try:
         ci = detect(env)
         if ci.head:
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+            if isinstance(error, OSError) and error.strerror:
+                text = f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+            else:
+                text = str(error)
+            reason = text.splitlines()[0] if text else type(error).__name__
             client_for(ci, env).post_status(
                 ci.head, "error", context, f"vetgate could not decide: {reason}"[:140],
             )
@@ -324,8 +357,6 @@ def run(
     extra_reports: Sequence[str] | None = None,
 ) -> int:
     """`vetgate check`; returns the exit code."""
-    from vetgate.commands.common import use_color, write_output
-
     if post_status and not ci:
         raise UsageError("--post-status needs --ci (it posts to the pull request's head commit)")
     extra = _parse_extra_reports(extra_reports or ())
@@ -335,30 +366,26 @@ def run(
         policy_ref=policy_ref, reviews=reviews,
         labels=tuple(labels) if labels is not None else None, warn_only=warn_only,
     )
+    targets = [path for _fmt, path in extra]
+    if output and output != "-":
+        targets.append(output)
+    seen: dict[str, str] = {}
+    for path in targets:
+        real = os.path.realpath(path)
+        if real in seen:
+            raise UsageError(f"two reports would be written to {path}; give each --output / "
+                             "--report its own file")
+        seen[real] = path
     try:
         evaluation = evaluate_request(request)
-    except VetgateError as exc:
+        result = evaluation.result
+        _write_reports(result, evaluation, request, format, output, color, extra)
+    except (VetgateError, OSError) as exc:
         if post_status:
+            # Undecided (or a report that could not be written): the required status must not
+            # keep an older success on this head.
             _post_undecided(request.env, post_status, exc)
         raise
-    result = evaluation.result
-    fmt = format or ("github" if evaluation.ci and evaluation.ci.platform == "github" else "text")
-
-    from vetgate import report
-
-    write_output(report.render(result, fmt, color=use_color(color, output)), output)
-    for extra_fmt, path in extra:
-        write_output(report.render(result, extra_fmt), path)
-    summary_path = request.env.get("GITHUB_STEP_SUMMARY")
-    if fmt == "github" and summary_path:
-        from vetgate.report.github import step_summary
-
-        try:
-            with open(summary_path, "a", encoding="utf-8") as handle:
-                handle.write(step_summary(result))
-        except OSError as exc:
-            raise UsageError(f"cannot append to $GITHUB_STEP_SUMMARY ({summary_path}): "
-                             f"{exc.strerror}") from exc
     if post_status and evaluation.ci is not None and result.head:
         from vetgate.hosts.ci import client_for
 

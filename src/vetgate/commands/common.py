@@ -18,6 +18,11 @@ class GitRevisionSource:
     def __init__(self, root: str, rev: str) -> None:
         self.root = root
         self.rev = rev
+        self.not_found_message = (
+            f"policy file not found in commit {rev[:12]}: in range and CI modes the policy is "
+            "read from the base commit; commit the file there, or pick the commit with "
+            "--policy-ref"
+        )
 
     def read(self, relpath: str) -> bytes | None:
         from vetgate.changes.repo import read_blob_at

@@ -209,6 +209,7 @@ def run(*, repo: str = ".", paths: Sequence[str] = (), policy: Sequence[str] | N
     """Explain each path against the repository's policy (or ``--policy`` files)."""
     from vetgate.changes.git import repo_root
     from vetgate.commands.common import load_policy_at
+    from vetgate.policy.loader import missing_file_error
 
     start = os.path.realpath(repo)
     if not os.path.isdir(start):
@@ -217,7 +218,7 @@ def run(*, repo: str = ".", paths: Sequence[str] = (), policy: Sequence[str] | N
     explicit = [p if os.path.isabs(p) else os.path.join(start, p) for p in policy or ()]
     for given, path in zip(policy or (), explicit, strict=True):
         if not os.path.isfile(path):
-            raise UsageError(f"policy file {given} does not exist; check the path")
+            raise missing_file_error("policy file", given)
     loaded = load_policy_at(root, explicit or None, None)
 
     rel_paths = [repo_path(p, start, root) for p in paths]

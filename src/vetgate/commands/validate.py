@@ -48,6 +48,7 @@ def run(*, repo: str = ".", policies: Sequence[str] = ()) -> int:
         discover,
         load_default_policy,
         load_policy,
+        missing_file_error,
         policy_warnings,
     )
 
@@ -69,7 +70,7 @@ def run(*, repo: str = ".", policies: Sequence[str] = ()) -> int:
         for given in policies:
             path = given if os.path.isabs(given) else os.path.join(start, given)
             if not os.path.isfile(path):
-                raise UsageError(f"policy file {given} does not exist; check the path")
+                raise missing_file_error("policy file", given)
             found = discover(root, [path])
             assert found is not None
             targets.append(found)

@@ -18,10 +18,10 @@ from vetgate.engine.result import (
     Status,
     Verdict,
 )
-from vetgate.policy.model import Policy, Rule, SourceLocation
+from vetgate.policy.model import BUILTIN_COVERAGE_RULE_ID, Policy, Rule, SourceLocation
 from vetgate.provenance.model import CommitOrigin, Evidence
 
-COVERAGE_RULE_ID = "coverage"
+COVERAGE_RULE_ID = BUILTIN_COVERAGE_RULE_ID
 
 
 class _PathHistory:
@@ -171,11 +171,13 @@ def _evaluate_rule(rule: Rule, policy: Policy, change: ChangeSet,
     )
 
 
-def _coverage_result(policy: Policy, uncovered: Sequence[FileChange]) -> RuleResult | None:
+def _coverage_result(policy: Policy, uncovered: Sequence[FileChange],
+                     evidence: tuple[Evidence, ...]) -> RuleResult | None:
     if policy.coverage == "ignore" or not uncovered:
         return None
     paths = tuple(f.path for f in uncovered)
-    source = SourceLocation(policy.files[0] if policy.files else "<default policy>", 1)
+    source = policy.coverage_source or SourceLocation(
+        policy.files[0] if policy.files else "<default policy>", 1)
     requirement = RequirementResult(
         kind="coverage", status="fail", paths=paths,
         message="No rule covers these AI-origin files; add a rule whose paths match them "
@@ -185,7 +187,7 @@ def _coverage_result(policy: Policy, uncovered: Sequence[FileChange]) -> RuleRes
         rule=COVERAGE_RULE_ID, source=source,
         level="block" if policy.coverage == "fail" else "warn", status="fail",
         description="every AI-origin changed file must be owned by a rule", paths=paths,
-        origin="ai", requirements=(requirement,),
+        origin="ai", requirements=(requirement,), evidence=evidence,
     )
 
 
@@ -238,7 +240,12 @@ def evaluate(
         f for f in change.files
         if file_origin[f] == "ai" and not file_rules[f]
     ]
-    coverage = _coverage_result(policy, uncovered)
+    coverage_commits: dict[str | None, Commit] = {}
+    for file in uncovered:
+        for commit in file_commits[file]:
+            coverage_commits.setdefault(commit.sha, commit)
+    coverage = _coverage_result(policy, uncovered,
+                                _ai_evidence(tuple(coverage_commits.values()), by_sha))
     if coverage is not None:
         results.append(coverage)
 

@@ -179,17 +179,31 @@ def discover(root: str, explicit: Sequence[str] | None = None) -> list[str] | No
         files: list[str] = []
         for given in explicit:
             if not os.path.isfile(given):
-                raise UsageError(f"policy file {given} does not exist; check the path "
-                                 "(relative paths are taken from the current directory)")
+                raise missing_file_error("policy file", given)
             real = _real(given)
             files.append(_inside(real, real_root) or real)
         return files
-    if os.path.isfile(os.path.join(real_root, DEFAULT_POLICY_FILE)):
+    default = os.path.join(real_root, DEFAULT_POLICY_FILE)
+    if os.path.isfile(default):
         return [DEFAULT_POLICY_FILE]
+    if os.path.lexists(default):
+        # A directory or a dangling link where the policy belongs: falling back to the default
+        # policy would silently drop the team's.
+        what = "a directory" if os.path.isdir(default) else "not a readable file (a broken link?)"
+        raise UsageError(f"{DEFAULT_POLICY_FILE} is {what}; vetgate reads its policy from the "
+                         f"file {DEFAULT_POLICY_FILE} at the repository root")
     for near_miss in NEAR_MISS_POLICY_FILES:
         if os.path.isfile(os.path.join(real_root, near_miss)):
             raise near_miss_error(near_miss)
     return None
+
+
+def missing_file_error(what: str, given: str) -> UsageError:
+    """``what`` (e.g. "policy file") ``given`` on the command line is not a readable file."""
+    if os.path.isdir(given):
+        return UsageError(f"{what} {given} is a directory; give a file")
+    return UsageError(f"{what} {given} does not exist; check the path (relative paths are "
+                      "taken from the current directory, or from -C DIR)")
 
 
 # Names a team may have meant for its policy. Falling back to the default policy when one of
@@ -237,7 +251,9 @@ class _PolicyLoader:
             if via is not None:
                 self.error(via[0], via[1], f"included file {display} does not exist")
             else:
-                self.diagnostics.append(Diagnostic(display, 1, 1, "policy file not found"))
+                # A source may say where it looked (e.g. a commit) and what to do about it.
+                message = getattr(self.source, "not_found_message", "policy file not found")
+                self.diagnostics.append(Diagnostic(display, 1, 1, message))
             return
         draft = FileDraft(relpath, display, is_root)
         if is_root:
@@ -370,6 +386,9 @@ class _PolicyLoader:
             policy_owners=tuple(name for name, _ in root.policy_owners),
             coverage=root.coverage,  # type: ignore[arg-type]
             case_sensitive=case_sensitive,
+            coverage_source=SourceLocation(root.relpath, root.coverage_mark.line,
+                                           root.coverage_mark.column)
+            if root.coverage_mark else None,
             matcher=matcher,
         )
 

@@ -15,6 +15,8 @@ Freshness = Literal["content", "head", "any"]
 Coverage = Literal["ignore", "warn", "fail"]
 
 BUILTIN_POLICY_RULE_ID = "vetgate-policy"
+# The result the engine adds for AI-origin files no rule matches (``coverage: warn|fail``).
+BUILTIN_COVERAGE_RULE_ID = "vetgate-coverage"
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ class Policy:
     policy_owners: tuple[str, ...] = ()
     coverage: Coverage = "ignore"
     case_sensitive: bool = True
+    coverage_source: SourceLocation | None = None  # where `coverage:` was set, when it was
     # Compiled once at load from every rule's ``paths``: see vetgate.policy.patterns.
     matcher: PathMatcher | None = field(default=None, compare=False, repr=False)
 

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 from vetgate.errors import Diagnostic
 from vetgate.policy.model import (
+    BUILTIN_COVERAGE_RULE_ID,
     BUILTIN_POLICY_RULE_ID,
     REQUIREMENT_KINDS,
     ForbidRequirement,
@@ -94,6 +95,7 @@ class FileDraft:
     origin: OriginConfig = field(default_factory=OriginConfig)
     policy_owners: list[tuple[str, Mark]] = field(default_factory=list)
     policy_owners_mark: Mark | None = None
+    coverage_mark: Mark | None = None
     coverage: str = "ignore"
     case_sensitive: bool = True
 
@@ -268,6 +270,7 @@ class FileChecker:
             owners = self.string_list(node, "policy_owners", unique=True)
             draft.policy_owners = owners or []
         if "coverage" in found:
+            draft.coverage_mark = found["coverage"][0]
             coverage = self.choice(found["coverage"][1], "coverage", COVERAGES)
             draft.coverage = coverage or draft.coverage
         if "case_sensitive" in found:
@@ -449,6 +452,10 @@ class FileChecker:
         if value == BUILTIN_POLICY_RULE_ID:
             self.error(node.mark, f'rule id "{BUILTIN_POLICY_RULE_ID}" is reserved for the '
                                   "built-in rule that protects the policy files; choose another id")
+            return None
+        if value == BUILTIN_COVERAGE_RULE_ID:
+            self.error(node.mark, f'rule id "{BUILTIN_COVERAGE_RULE_ID}" is reserved for the '
+                                  "built-in coverage result; choose another id")
             return None
         return value
 

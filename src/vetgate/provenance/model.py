@@ -28,6 +28,8 @@ class Evidence:
         # "trailer, message line 4" already names the detector; don't say it twice.
         where = self.where if self.where.startswith(self.detector) else (
             f"{self.detector}, {self.where}" if self.where else self.detector)
+        if self.detail and self.detail in where:
+            return f"{head}{where}"  # "environment CLAUDECODE=1" already shows what matched
         return f"{head}{where}: {self.detail}"
 
 
