@@ -208,6 +208,16 @@ def test_parse_ai_note_edge_cases() -> None:
     accepted = parse_ai_note('---\n{"prompts": {"0123456789abcdef": {"agent_id": {"tool": '
                              '"amp"}, "accepted_lines": 7}}}')
     assert [(a.tool, a.lines) for a in accepted] == [("amp", 7)]
+    assert [a.accepted for a in accepted] == [True]
+    # accepted_lines count only when the note attributes no line at all
+    prompts = '{"prompts": {"0123456789abcdef": {"agent_id": {"tool": "amp"}, "accepted_lines": 7}}'
+    humans = ', "humans": {"h_0123456789abcd": {}}}'
+    known = parse_ai_note("a.py\n  h_0123456789abcd 1-3\n---\n" + prompts + humans)
+    assert [(a.contributor, a.lines) for a in known] == [("human", 3)]
+    unknown_human = parse_ai_note("a.py\n  h_fedcba98765432 1-3\n---\n" + prompts + humans)
+    assert unknown_human == ()
+    stray_only = parse_ai_note("a.py\n  weird-key 1-3\n---\n" + prompts + "}")
+    assert [(a.tool, a.lines, a.accepted) for a in stray_only] == [("amp", 7, True)]
     assert count_ranges("12-30,1-4,9") == 24
     assert count_ranges("1-") is None and count_ranges("0") is None
     assert count_ranges("9" * 5000) is None

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vetgate.provenance.trailers import Trailer, find_separator, last_paragraph, parse_trailers
+from vetgate.provenance.trailers import (
+    SQUASH_SUBJECT,
+    SquashedCommit,
+    Trailer,
+    find_separator,
+    last_paragraph,
+    parse_trailers,
+    squashed_commits,
+)
 
 
 def git_parse(message: str, *, divider: bool) -> list[tuple[str, str]]:
@@ -100,3 +109,64 @@ def test_line_numbers_point_at_the_trailer(lines: list[str]) -> None:
     split = message.split("\n")
     for trailer in parse_trailers(message):
         assert split[trailer.line - 1].startswith(trailer.key)
+
+
+# --- git's squash message ---------------------------------------------------------------------
+
+_QUOTED_LINE = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"),
+                       max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(commits=st.lists(st.tuples(
+    st.from_regex(r"[0-9a-f]{40}", fullmatch=True),
+    st.one_of(st.none(), st.from_regex(r"[A-Za-z][A-Za-z ()]{0,15} <[a-z.]{1,10}@[a-z.]{1,10}>",
+                                       fullmatch=True)),
+    st.booleans(),
+    st.lists(_QUOTED_LINE, min_size=1, max_size=6),
+), max_size=5))
+def test_squashed_commits_reads_back_what_git_writes(
+        commits: list[tuple[str, str | None, bool, list[str]]]) -> None:
+    """Built the way git's squash_message() writes it: headers, a blank line, the message
+    indented by four spaces (blank lines empty), a blank line between commits."""
+    parts = [SQUASH_SUBJECT, ""]
+    expected = []
+    for sha, author, merge, lines in commits:
+        parts.append(f"commit {sha}")
+        if merge:
+            parts.append("Merge: 0123456 89abcde")
+        if author is not None:
+            parts.append(f"Author: {author}")
+        parts += ["Date:   Thu Nov 26 06:18:47 2026 +0000", ""]
+        first = len(parts) + 1
+        text = "\n".join(lines).rstrip("\n")
+        parts += [f"    {line}" if line.strip() else "" for line in text.split("\n")]
+        parts.append("")
+        quoted = "\n".join(line if line.strip() else "" for line in text.split("\n"))
+        quoted = quoted.rstrip("\n")
+        expected.append(SquashedCommit(sha, author.strip() if author else None,
+                                       quoted + "\n" if quoted else "", first))
+    assert list(squashed_commits("\n".join(parts))) == expected
+
+
+def test_squashed_commits_of_the_real_git(tmp_path: Path) -> None:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True,
+                              text=True).stdout
+    git("init", "-q", "-b", "main")
+    (tmp_path / "a").write_text("0\n")
+    git("add", "a")
+    git("commit", "-qm", "base")
+    git("checkout", "-qb", "side")
+    (tmp_path / "a").write_text("1\n")
+    git("commit", "-q", "--author=Claude <noreply@anthropic.com>", "-am",
+        "Tune cache\n\nBody.\n\nCo-authored-by: Codex <noreply@openai.com>")
+    git("checkout", "-q", "main")
+    git("merge", "-q", "--squash", "side")
+    git("commit", "-q", "--no-edit")
+    message = git("log", "-1", "--format=%B")
+    [quoted] = squashed_commits(message)
+    assert quoted.author == "Claude <noreply@anthropic.com>"
+    assert quoted.message == "Tune cache\n\nBody.\n\nCo-authored-by: Codex <noreply@openai.com>\n"
+    lines = message.split("\n")
+    assert lines[quoted.first_line - 1] == "    Tune cache"

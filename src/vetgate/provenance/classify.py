@@ -12,7 +12,9 @@ A commit is **ai** if any AI mark fires (an accepted review-bot suggestion is an
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -23,7 +25,17 @@ from vetgate.provenance.catalog import Catalog, CatalogEntry, load_catalog
 from vetgate.provenance.model import CommitOrigin, Evidence, EvidenceKind, ProvenanceContext
 from vetgate.provenance.normalize import fold, fold_email
 from vetgate.provenance.notes import parse_agent_traces, parse_ai_note
-from vetgate.provenance.trailers import last_paragraph, parse_trailers
+from vetgate.provenance.trailers import (
+    SQUASH_QUOTE_INDENT,
+    SQUASH_SUBJECT,
+    SquashedCommit,
+    Trailer,
+    find_separator,
+    last_paragraph,
+    parse_trailers,
+    squashed_commits,
+    trailer_block,
+)
 
 _NOREPLY = "@users.noreply.github.com"
 _DEFAULT_CONFIG = OriginConfig()
@@ -34,11 +46,14 @@ _LOOSE_TRAILER = re.compile(r"\s*([a-z0-9][a-z0-9-]*)\s*:(.*)", re.S)
 _TOKENS = re.compile(r"[a-z0-9]+")
 _LEADING_NOISE = re.compile(r"^[^a-z0-9]+")
 _YES_WORDS = frozenset({"yes", "y", "true", "1", "on"})
+# Punctuation around a declaration's first word ("No.", "none,", "(no)"); folded text.
+_PUNCTUATION = string.punctuation + "\u2013\u2014\u2026\u00ab\u00bb\u201c\u201d\u2018\u2019"
 _MAX_TOOL_NAME = 40
 DECLARATION_KEY = "AI-Assisted"
 _NOTES_REF = "refs/notes/ai"
 _LEGACY_NOTES_REF = "refs/ai/authorship"
 _TRACES_FILE = ".agent-trace/traces.jsonl"
+_SQUASH_SUBJECT = fold(SQUASH_SUBJECT)
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,54 @@ def split_addresses(value: str) -> tuple[str, list[str]]:
         return value[:first].strip().strip('"').strip(), addresses
     words = [w.strip("<>()[]{},;:.'\"") for w in value.split() if "@" in w]
     return "", [w for w in words if "@" in w.strip("@")]
+
+
+def _disguised_trailers(message: str, trailers: tuple[Trailer, ...], *, skip_quoted: bool = False
+                        ) -> list[tuple[int, str, re.Match[str]]]:
+    """Lines of the last paragraph to read as trailers although git did not: ``(line number,
+    line, match of the folded line)``, in message order.
+
+    A line whose key or separator is disguised (no ASCII ``Key:`` for git's
+    ``find_separator``: a look-alike letter or an invisible character in the key, a full-width
+    colon) is read when, folded, it has the form ``key: value``. A line git reads as
+    ``Key: value`` by its ASCII key and colon, but left out because its paragraph is prose,
+    stays prose (a non-ASCII character elsewhere changes nothing) — unless the paragraph becomes
+    a trailer block once its disguised lines are read as trailers: one disguised line must not
+    hide the plain trailers next to it.
+
+    ``skip_quoted``: leave out lines indented like a commit git's squash message quotes (they
+    are read as that commit's own trailers).
+    """
+    parsed = {trailer.line for trailer in trailers}
+    first_line, lines = last_paragraph(message)
+    disguised: list[tuple[int, str, re.Match[str]]] = []
+    plain: list[tuple[int, str]] = []
+    for offset, line in enumerate(lines):
+        number = first_line + offset
+        if number in parsed or (skip_quoted and line.startswith(SQUASH_QUOTE_INDENT)):
+            continue
+        if find_separator(line) >= 1:
+            plain.append((number, line))  # git's call: prose here, or the block is unmasked
+            continue
+        if line.isascii():
+            continue
+        match = _LOOSE_TRAILER.match(fold(line))
+        if match:
+            disguised.append((number, line, match))
+    if not (disguised and plain):
+        return disguised
+    unmasked = list(lines)
+    for number, _line, match in disguised:
+        unmasked[number - first_line] = f"{match.group(1)}: {match.group(2).strip()}"
+    start, end = trailer_block("subject\n\n" + "\n".join(unmasked) + "\n")
+    if start >= end:
+        return disguised
+    for number, line in plain:
+        match = _LOOSE_TRAILER.match(fold(line))
+        if match:
+            disguised.append((number, line, match))
+    disguised.sort(key=lambda item: item[0])
+    return disguised
 
 
 class _Glob:
@@ -193,11 +256,19 @@ class _BuiltinIndex:
 
     # --- words --------------------------------------------------------------------------------
 
-    def ai_tool(self, folded: str) -> str | None:
-        """The AI tool or model family a (folded) text names, by the catalog's word list."""
+    def ai_tool(self, folded: str, *, leading: bool = False) -> str | None:
+        """The AI tool or model family a (folded) text names, by the catalog's word list.
+
+        ``leading``: judge only the tool the text starts with — its first word, or its first two
+        words as a pair ("github copilot", "claude-code") — as for ``Generated-by:``, whose value
+        names a generator and then, often, what it was fed ("protoc 25.1 (google/ai/…)").
+        """
         words = self.catalog.ai_words
         prefixes = self.catalog.ai_word_prefixes
-        tokens = _TOKENS.findall(folded)
+        if leading:
+            tokens = [m.group() for m in itertools.islice(_TOKENS.finditer(folded), 2)]
+        else:
+            tokens = _TOKENS.findall(folded)
         for index, token in enumerate(tokens):
             if index + 1 < len(tokens):
                 pair = words.get(f"{token}-{tokens[index + 1]}")
@@ -209,15 +280,35 @@ class _BuiltinIndex:
             for prefix, tool in prefixes.items():
                 if token.startswith(prefix):
                     return tool
+            if leading:
+                return None  # the second word alone names no tool ("Spring Roo")
         return None
 
+    def is_negative(self, folded: str) -> bool:
+        """True when a (folded) declaration value says "no AI": the value, or its first word
+        stripped of punctuation, is one of the catalog's negative words ("No.", "no (by
+        hand)", "None, by hand", "n/a")."""
+        negative = self.catalog.negative_values
+        value = folded.strip()
+        if value in negative:
+            return True
+        first = value.split(None, 1)[0] if value else ""
+        if first in negative:
+            return True
+        word = first.strip(_PUNCTUATION)
+        return bool(word) and word in negative
+
     def declared_tool(self, raw_value: str, folded: str) -> str | None:
-        """The tool a declaration names: a known word, else the value's first word."""
+        """The tool a declaration names: a known word, else the value's first word (never a
+        yes/no word)."""
         known = self.ai_tool(folded)
         if known:
             return known
         first = raw_value.strip().split(None, 1)
-        if not first or fold(first[0]) in _YES_WORDS:
+        if not first:
+            return None
+        word = fold(first[0]).strip(_PUNCTUATION)
+        if not word or word in _YES_WORDS or word in self.catalog.negative_values:
             return None
         return first[0].strip(",;:")[:_MAX_TOOL_NAME] or None
 
@@ -311,15 +402,17 @@ class Classifier:
         folded_message = fold(message)
         subject = commit.subject
         folded_subject = folded_message.split("\n", 1)[0].strip()
-        index = self._index
-        suggestion = index.catalog.suggestion_subject.match(folded_subject)
+        suggested_by = self._suggested_by(folded_subject)
 
         if self._builtin:
             self._identities(commit, evidence)
         self._policy_identities(commit, evidence)
-        self._trailers(message, suggestion is not None, evidence)
+        squash_message = folded_subject == _SQUASH_SUBJECT
+        self._trailers(message, suggested_by, evidence, squash_message=squash_message)
+        if squash_message:
+            self._squashed(message, evidence)
         if self._builtin:
-            self._message_marks(message, folded_message, folded_subject, subject, suggestion,
+            self._message_marks(message, folded_message, folded_subject, subject, suggested_by,
                                 evidence)
         self._policy_messages(message, folded_message, evidence)
         if commit.sha is not None:
@@ -377,84 +470,159 @@ class Classifier:
                     break
 
     def _policy_identities(self, commit: Commit, evidence: list[Evidence]) -> None:
+        if not self._policy_sets:
+            return
+        self._policy_person("author", commit.author, str(commit.author), evidence)
+        if commit.committer != commit.author:
+            self._policy_person("committer", commit.committer, str(commit.committer), evidence)
+
+    def _policy_person(self, where: str, person: Identity, detail: str,
+                       evidence: list[Evidence]) -> None:
+        """The policy's identity markers that match ``person``."""
+        full = address = ""
         for markers, kind in self._policy_sets:
             if not markers.identities:
                 continue
-            people = [("author", commit.author)]
-            if commit.committer != commit.author:
-                people.append(("committer", commit.committer))
-            for where, person in people:
+            if not full:
                 full = fold(f"{person.name} <{person.email}>")
                 address = fold_email(person.email)
-                for glob, address_only, described in markers.identities:
-                    if glob.match(address if address_only else full):
+            for glob, address_only, described in markers.identities:
+                if glob.match(address if address_only else full):
+                    evidence.append(Evidence(
+                        detector="identity", kind=kind,
+                        detail=detail, where=where, source="policy", entry=described))
+                    break
+
+    # --- git's own squash message -------------------------------------------------------------
+
+    def _squashed(self, message: str, evidence: list[Evidence]) -> None:
+        """The marks of the commits git quotes in its ``Squashed commit of the following:``
+        message (``git merge --squash``): each quoted ``Author:`` as an identity, each quoted
+        (de-indented) message's subject prefix and trailers. The squash commit itself is the
+        human's; without this an AI branch squashed locally would lose its marks."""
+        index = self._index
+        for quoted in squashed_commits(message):
+            short = quoted.sha[:10]
+            if quoted.author is not None:
+                self._squashed_author(quoted, short, evidence)
+            body = quoted.message
+            if not body:
+                continue
+            subject = body.split("\n", 1)[0].strip()
+            folded_subject = fold(subject).strip()
+            if self._builtin:
+                for prefix, entry in index.subject_prefixes:
+                    if folded_subject.startswith(prefix):
                         evidence.append(Evidence(
-                            detector="identity", kind=kind,
-                            detail=str(person), where=where, source="policy",
-                            entry=described))
-                        break
+                            detector="message", kind="ai", detail=subject,
+                            where=f"squashed commit {short} subject", tool=entry.tool,
+                            entry=entry.id))
+            if "\n" not in body.rstrip("\n"):
+                continue
+            suggested_by = self._suggested_by(folded_subject)
+            for candidate in self._candidates(body, first_line=quoted.first_line,
+                                              squashed=short):
+                self._match_trailer(candidate, suggested_by, evidence)
+
+    def _squashed_author(self, quoted: SquashedCommit, short: str,
+                         evidence: list[Evidence]) -> None:
+        author = quoted.author or ""
+        detail = f"Author: {author}"
+        where = f"squashed commit {short} author"
+        raw_name, raw_addresses = split_addresses(author)
+        if self._builtin:
+            name, addresses = split_addresses(fold(author))
+            for address in addresses:
+                entry = self._index.identity(raw_name or name, address)
+                if entry is not None:
+                    evidence.append(Evidence(
+                        detector="identity", kind="suggestion" if entry.is_suggestion else "ai",
+                        detail=detail, where=where, tool=entry.tool, entry=entry.id))
+                    break
+            folded_name = fold(raw_name).strip()
+            for suffix, suffix_entry in self._index.name_suffixes:
+                if folded_name.endswith(suffix):
+                    evidence.append(Evidence(
+                        detector="identity", kind="ai", detail=detail, where=f"{where} name",
+                        tool=suffix_entry.tool, entry=suffix_entry.id))
+                    break
+        if self._policy_sets and raw_addresses:
+            self._policy_person(where, Identity(raw_name, raw_addresses[0]), detail, evidence)
 
     # --- trailers -----------------------------------------------------------------------------
 
-    def _candidates(self, message: str) -> list[_TrailerCandidate]:
+    def _suggested_by(self, folded_subject: str) -> CatalogEntry | None:
+        """The catalog agent a suggestion subject credits ("Apply suggestion from @Copilot")."""
+        match = self._index.catalog.suggestion_subject.match(folded_subject)
+        if match is None or not match.group("login"):
+            return None
+        return self._index.mentioned_logins.get(match.group("login"))
+
+    def _candidates(self, message: str, *, first_line: int = 1, squashed: str | None = None,
+                    squash_message: bool = False) -> list[_TrailerCandidate]:
+        """The trailers of ``message`` (git's parse) and its disguised trailer lines.
+
+        ``first_line``: the line of the whole commit message ``message`` starts on, and
+        ``squashed`` the short sha of the quoted commit, for a message quoted in git's squash
+        message; ``squash_message`` when ``message`` is git's squash message itself.
+        """
+        shift = first_line - 1
+        suffix = f" (squashed commit {squashed})" if squashed else ""
         trailers = parse_trailers(message)
         found = [
             _TrailerCandidate(key=trailer.key.lower(), value=fold(trailer.value).strip(),
                               raw_value=trailer.value, detail=f"{trailer.key}: {trailer.value}",
-                              where=f"trailer, message line {trailer.line}")
+                              where=f"trailer, message line {trailer.line + shift}{suffix}")
             for trailer in trailers
         ]
         if not message.isascii():
-            # Disguised trailers: a key or separator written with look-alike or invisible
-            # characters is no trailer to git, but it still says what it says.
-            parsed_lines = {trailer.line for trailer in trailers}
-            first_line, lines = last_paragraph(message)
-            for offset, line in enumerate(lines):
-                number = first_line + offset
-                if number in parsed_lines or line.isascii():
-                    continue
-                match = _LOOSE_TRAILER.match(fold(line))
-                if match:
-                    value = match.group(2).strip()
-                    raw_value = line.split(":", 1)[1].strip() if ":" in line else value
-                    found.append(_TrailerCandidate(
-                        key=match.group(1), value=value, raw_value=raw_value,
-                        detail=line.strip(),
-                        where=f"message line {number} (disguised trailer)"))
+            label = f"disguised trailer, squashed commit {squashed}" if squashed else (
+                "disguised trailer")
+            for number, line, match in _disguised_trailers(message, trailers,
+                                                           skip_quoted=squash_message):
+                value = match.group(2).strip()
+                raw_value = line.split(":", 1)[1].strip() if ":" in line else value
+                found.append(_TrailerCandidate(
+                    key=match.group(1), value=value, raw_value=raw_value,
+                    detail=line.strip(), where=f"message line {number + shift} ({label})"))
         return found
 
-    def _trailers(self, message: str, suggestion: bool, evidence: list[Evidence]) -> None:
+    def _trailers(self, message: str, suggested_by: CatalogEntry | None,
+                  evidence: list[Evidence], *, squash_message: bool = False) -> None:
         if "\n" not in message.rstrip("\n"):
             return  # one line: no trailers (the fast path for most commits)
-        index = self._index
-        catalog = index.catalog
-        for candidate in self._candidates(message):
-            if self._builtin:
-                fired = False
-                if candidate.key in catalog.identity_trailer_keys:
-                    fired = self._identity_trailer(candidate, suggestion, evidence)
-                if not fired:
-                    for entry in index.trailer_rules.get(candidate.key, ()):
-                        if self._value_matches(entry, candidate.value):
-                            tool = entry.tool or index.declared_tool(candidate.raw_value,
-                                                                     candidate.value)
-                            evidence.append(Evidence(
-                                detector="trailer",
-                                kind="human" if entry.verdict == "human" else "ai",
-                                detail=candidate.detail, where=candidate.where,
-                                tool=None if entry.verdict == "human" else tool,
-                                entry=entry.id))
-                            break
-            for markers, kind in self._policy_sets:
-                for value_glob, described in markers.trailers.get(candidate.key, ()):
-                    if value_glob is None or value_glob.match(candidate.value):
-                        evidence.append(Evidence(
-                            detector="trailer", kind=kind,
-                            detail=candidate.detail, where=candidate.where, source="policy",
-                            entry=described))
-                        break
+        for candidate in self._candidates(message, squash_message=squash_message):
+            self._match_trailer(candidate, suggested_by, evidence)
 
-    def _identity_trailer(self, candidate: _TrailerCandidate, suggestion: bool,
+    def _match_trailer(self, candidate: _TrailerCandidate, suggested_by: CatalogEntry | None,
+                       evidence: list[Evidence]) -> None:
+        index = self._index
+        if self._builtin:
+            fired = False
+            if candidate.key in index.catalog.identity_trailer_keys:
+                fired = self._identity_trailer(candidate, suggested_by, evidence)
+            if not fired:
+                for entry in index.trailer_rules.get(candidate.key, ()):
+                    if self._value_matches(entry, candidate.value):
+                        tool = entry.tool or index.declared_tool(candidate.raw_value,
+                                                                 candidate.value)
+                        evidence.append(Evidence(
+                            detector="trailer",
+                            kind="human" if entry.verdict == "human" else "ai",
+                            detail=candidate.detail, where=candidate.where,
+                            tool=None if entry.verdict == "human" else tool,
+                            entry=entry.id))
+                        break
+        for markers, kind in self._policy_sets:
+            for value_glob, described in markers.trailers.get(candidate.key, ()):
+                if value_glob is None or value_glob.match(candidate.value):
+                    evidence.append(Evidence(
+                        detector="trailer", kind=kind,
+                        detail=candidate.detail, where=candidate.where, source="policy",
+                        entry=described))
+                    break
+
+    def _identity_trailer(self, candidate: _TrailerCandidate, suggested_by: CatalogEntry | None,
                           evidence: list[Evidence]) -> bool:
         # Fold first: a full-width "＜" is an angle bracket too.
         raw_name = split_addresses(candidate.raw_value)[0]
@@ -471,7 +639,12 @@ class Classifier:
         model = self._model(name, entry)
         if model:
             detail = f"{detail} [model: {model}]"
-        kind: EvidenceKind = "suggestion" if entry.is_suggestion or suggestion else "ai"
+        # A suggestion is AI code a human accepted: a review bot's, or the co-author the
+        # subject credits ("Apply suggestion from @Copilot" + Copilot). Any other agent
+        # co-authoring such a commit wrote code in it: ai.
+        suggested = entry.is_suggestion or (
+            suggested_by is not None and entry.id == suggested_by.id)
+        kind: EvidenceKind = "suggestion" if suggested else "ai"
         evidence.append(Evidence(detector="trailer", kind=kind, detail=detail,
                                  where=candidate.where, tool=entry.tool, entry=entry.id))
         return True
@@ -499,17 +672,17 @@ class Classifier:
         rule = entry.value_rule
         if rule == "any":
             return True
-        negative = self._index.catalog.negative_values
         if rule == "not-negative":
-            return bool(value) and value not in negative
+            return bool(value) and not self._index.is_negative(value)
         if rule == "negative":
-            return value in negative
-        return self._index.ai_tool(value) is not None  # ai-words
+            return self._index.is_negative(value)
+        # ai-words: the tool the value names, not every word of it ("protoc 25.1 (…/ai/…)").
+        return self._index.ai_tool(value, leading=True) is not None
 
     # --- message marks ------------------------------------------------------------------------
 
     def _message_marks(self, message: str, folded: str, folded_subject: str, subject: str,
-                       suggestion: re.Match[str] | None, evidence: list[Evidence]) -> None:
+                       suggested_by: CatalogEntry | None, evidence: list[Evidence]) -> None:
         index = self._index
         for prefix, entry in index.subject_prefixes:
             if folded_subject.startswith(prefix):
@@ -535,12 +708,10 @@ class Classifier:
                 evidence.append(Evidence(
                     detector="message", kind="ai", detail=raw,
                     where=f"message line {number}", tool=entry.tool, entry=entry.id))
-        if suggestion is not None and suggestion.group("login"):
-            mentioned = index.mentioned_logins.get(suggestion.group("login"))
-            if mentioned is not None and not any(e.entry == mentioned.id for e in evidence):
-                evidence.append(Evidence(
-                    detector="message", kind="suggestion", detail=subject, where="subject",
-                    tool=mentioned.tool, entry=mentioned.id))
+        if suggested_by is not None and not any(e.entry == suggested_by.id for e in evidence):
+            evidence.append(Evidence(
+                detector="message", kind="suggestion", detail=subject, where="subject",
+                tool=suggested_by.tool, entry=suggested_by.id))
 
     def _policy_messages(self, message: str, folded: str, evidence: list[Evidence]) -> None:
         for markers, kind in self._policy_sets:
@@ -568,9 +739,11 @@ class Classifier:
                     detector="note", kind="human",
                     detail=f"git-ai note: {item.lines} lines by known humans", where=where))
             else:
+                counted = (f"{item.lines} accepted lines, none attributed" if item.accepted
+                           else f"{item.lines} lines")
                 evidence.append(Evidence(
                     detector="note", kind="ai",
-                    detail=f"git-ai note: {item.tool or 'unnamed agent'}, {item.lines} lines",
+                    detail=f"git-ai note: {item.tool or 'unnamed agent'}, {counted}",
                     where=where, tool=index.note_tool(item.tool) or "git-ai"))
 
     def _traces(self, sha: str, traces: Mapping[str, tuple[Mapping[str, object], ...]],

@@ -46,6 +46,8 @@ class Attribution:
     tool: str | None  # the tool as the record names it ("claude", "cursor"), None if unnamed
     lines: int
     model: str | None = None
+    # True when ``lines`` is a git-ai record's ``accepted_lines`` (the note attributes no line).
+    accepted: bool = False
 
 
 def count_ranges(text: str) -> int | None:
@@ -107,6 +109,7 @@ def _parse_v3(text: str) -> tuple[Attribution, ...]:
 
     ai_lines: dict[tuple[str | None, str | None], int] = {}
     human_lines = 0
+    attributed = False  # any line attributed, to an AI or to a human (known or not)
     for raw in attestation:
         line = raw.rstrip("\r")
         if not line.startswith("  ") or line.startswith("   "):
@@ -116,6 +119,7 @@ def _parse_v3(text: str) -> tuple[Attribution, ...]:
         if count is None:
             continue
         if _HUMAN_KEY.fullmatch(key):
+            attributed = True
             if key in humans:  # only a human the note knows counts as a declaration
                 human_lines += count
             continue
@@ -127,16 +131,21 @@ def _parse_v3(text: str) -> tuple[Attribution, ...]:
             continue  # stray key: tolerated, not counted
         agent = _agent(record)
         ai_lines[agent] = ai_lines.get(agent, 0) + count
+        attributed = True
 
-    if not ai_lines:
-        # No attested AI lines: an agent may still have contributed lines the note counts in
-        # its records (accepted_lines), e.g. when the attestation was trimmed.
+    accepted_lines: dict[tuple[str | None, str | None], int] = {}
+    if not attributed:
+        # A note that attributes no line at all (it starts with "---") but whose prompts or
+        # sessions accepted AI lines: fail closed, the attestation may have been trimmed. Never
+        # once any line is attributed — lines attributed to humans stay the humans'.
         for record in (*prompts.values(), *sessions.values()):
             accepted = record.get("accepted_lines") if isinstance(record, Mapping) else None
             if isinstance(accepted, int) and not isinstance(accepted, bool) and accepted > 0:
                 agent = _agent(record)
-                ai_lines[agent] = ai_lines.get(agent, 0) + min(accepted, _MAX_LINE)
+                accepted_lines[agent] = accepted_lines.get(agent, 0) + min(accepted, _MAX_LINE)
     result = [Attribution("ai", tool, lines, model) for (tool, model), lines in ai_lines.items()]
+    result.extend(Attribution("ai", tool, lines, model, accepted=True)
+                  for (tool, model), lines in accepted_lines.items())
     if human_lines:
         result.append(Attribution("human", None, human_lines))
     return tuple(result)
