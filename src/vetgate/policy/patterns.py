@@ -125,20 +125,7 @@ def _bracket_end(segment: str, start: int) -> int | None:
 
 
 def _has_unclosed_bracket(segment: str) -> bool:
-    i, end = 0, len(segment)
-    while i < end:
-        char = segment[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "[":
-            close = _bracket_end(segment, i)
-            if close is None:
-                return True
-            i = close + 1
-            continue
-        i += 1
-    return False
+    return _literal_runs(segment) is None  # it gives up exactly at an unclosed bracket
 
 
 def pattern_problem(pattern: str) -> str | None:
