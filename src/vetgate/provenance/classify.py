@@ -842,13 +842,7 @@ class Classifier:
                         found.append(Evidence(detector="branch", kind="ai", detail=branch,
                                               where="branch", tool=entry.tool, entry=entry.id))
                         break
-            for markers, kind in self._policy_sets:
-                for glob, described in markers.branches:
-                    if glob.match(folded_branch):
-                        found.append(Evidence(
-                            detector="branch", kind=kind,
-                            detail=branch, where="branch", source="policy", entry=described))
-                        break
+            found.extend(self._policy_glob_hits("branch", branch, folded_branch))
         for label in context.labels:
             folded_label = fold(label).strip()
             if self._builtin:
@@ -857,15 +851,22 @@ class Classifier:
                     found.append(Evidence(detector="label", kind="ai", detail=label,
                                           where="label", tool=label_entry.tool,
                                           entry=label_entry.id))
-            for markers, kind in self._policy_sets:
-                for glob, described in markers.labels:
-                    if glob.match(folded_label):
-                        found.append(Evidence(
-                            detector="label", kind=kind,
-                            detail=label, where="label", source="policy", entry=described))
-                        break
+            found.extend(self._policy_glob_hits("label", label, folded_label))
         self._context_key, self._context_evidence = key, tuple(found)
         return self._context_evidence
+
+    def _policy_glob_hits(self, detector: str, text: str, folded: str) -> list[Evidence]:
+        """The team's ``branches``/``labels`` markers (and human declarations) ``text`` fits:
+        the first matching glob of each marker set."""
+        hits = []
+        for markers, kind in self._policy_sets:
+            globs = markers.branches if detector == "branch" else markers.labels
+            for glob, described in globs:
+                if glob.match(folded):
+                    hits.append(Evidence(detector=detector, kind=kind, detail=text,
+                                         where=detector, source="policy", entry=described))
+                    break
+        return hits
 
 
 @functools.lru_cache(maxsize=8)
