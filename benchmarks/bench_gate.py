@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -310,15 +310,22 @@ def format_rows(rows: Sequence[Row]) -> str:
 
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the gate benchmarks and print the table; exit 1 if a benchmark could not run."""
-    parser = argparse.ArgumentParser(description="vetgate gate benchmarks")
-    parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+def table_main(bench: Callable[..., list[Row]], description: str, quick_help: str,
+               argv: Sequence[str] | None = None) -> int:
+    """The command line of a table benchmark: ``[--quick]``, run in a temporary directory, print
+    the table; exit 1 if a benchmark could not run."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="vetgate-bench-") as tmp:
-        rows = run(Path(tmp), quick=args.quick)
+        rows = bench(Path(tmp), quick=args.quick)
     print(format_rows(rows))
     return 1 if any(r.verdict.startswith("error") for r in rows) else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the gate benchmarks and print the table."""
+    return table_main(run, "vetgate gate benchmarks", "small sizes (smoke test)", argv)
 
 
 if __name__ == "__main__":

@@ -17,12 +17,10 @@ through ``benchmarks/run.py``, which calls ``run()``.
 
 from __future__ import annotations
 
-import argparse
 import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth  # sibling scripts, not installed modules
-from bench_gate import BenchError, Row, format_rows, vetgate_command
+from bench_gate import BenchError, Row, table_main, vetgate_command
 
 GOAL_SECONDS = 0.25
 
@@ -137,14 +135,8 @@ def _guarded(name: str, size: str, repo: Path, env: Mapping[str, str], repeat: i
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the hook benchmarks and print the table; exit 1 if one could not run."""
-    parser = argparse.ArgumentParser(description="vetgate hook benchmarks")
-    parser.add_argument("--quick", action="store_true", help="3 runs each (smoke test)")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="vetgate-bench-hooks-") as tmp:
-        rows = run(Path(tmp), quick=args.quick)
-    print(format_rows(rows))
-    return 1 if any(r.verdict.startswith("error") for r in rows) else 0
+    """Run the hook benchmarks and print the table."""
+    return table_main(run, "vetgate hook benchmarks", "3 runs each (smoke test)", argv)
 
 
 if __name__ == "__main__":
