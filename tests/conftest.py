@@ -21,19 +21,24 @@ AGENT_ENV_VARS = (
 )
 
 
+def isolate(patch: pytest.MonkeyPatch, home: Path) -> None:
+    """A fresh HOME, no system git config, a fixed human identity, no agent variables."""
+    home.mkdir(parents=True, exist_ok=True)
+    patch.setenv("HOME", str(home))
+    patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    patch.setenv("GIT_AUTHOR_NAME", "Hannah Human")
+    patch.setenv("GIT_AUTHOR_EMAIL", "hannah@example.com")
+    patch.setenv("GIT_COMMITTER_NAME", "Hannah Human")
+    patch.setenv("GIT_COMMITTER_EMAIL", "hannah@example.com")
+    for name in AGENT_ENV_VARS:
+        patch.delenv(name, raising=False)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_git_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
                       ) -> None:
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "Hannah Human")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "hannah@example.com")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "Hannah Human")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "hannah@example.com")
-    for name in AGENT_ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
+    isolate(monkeypatch, tmp_path_factory.mktemp("home"))
 
 
 class GitRepo:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conftest import AGENT_ENV_VARS
+from conftest import isolate
 from vetgate.main import main
 
 CORPUS = Path(__file__).resolve().parent
@@ -96,16 +96,7 @@ def isolated_environment(home: Path) -> Iterator[pytest.MonkeyPatch]:
     """The isolation tests/conftest.py gives each test, for module-scoped fixtures (which are
     set up before the function-scoped autouse fixture runs)."""
     with pytest.MonkeyPatch.context() as patch:
-        home.mkdir(parents=True, exist_ok=True)
-        patch.setenv("HOME", str(home))
-        patch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-        patch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-        patch.setenv("GIT_AUTHOR_NAME", "Hannah Human")
-        patch.setenv("GIT_AUTHOR_EMAIL", "hannah@example.com")
-        patch.setenv("GIT_COMMITTER_NAME", "Hannah Human")
-        patch.setenv("GIT_COMMITTER_EMAIL", "hannah@example.com")
-        for name in AGENT_ENV_VARS:
-            patch.delenv(name, raising=False)
+        isolate(patch, home)
         yield patch
 
 
