@@ -8,6 +8,7 @@ directly: inside a hook ``GIT_INDEX_FILE`` may name a temporary one, and only gi
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -21,6 +22,7 @@ from vetgate.changes.repo import (
     head_sha,
     is_shallow,
     resolve,
+    shallow_boundary,
 )
 from vetgate.errors import GitError, UsageError
 
@@ -156,6 +158,35 @@ def _shallow_error(base: str, head: str) -> GitError:
     )
 
 
+_FETCH_MORE = ("`git fetch --deepen=N` or `--unshallow`; on GitHub Actions set `fetch-depth: 0`, "
+               "on GitLab `GIT_DEPTH: 0`")
+
+
+_COULD_NOT_READ = re.compile(r"(?:Could not read|bad object|unable to read) ([0-9a-f]{40,64})")
+
+
+def _missing_commit(root: str, *revs: str) -> str | None:
+    """The id of a commit reachable from ``revs`` that this repository cannot read, or None.
+
+    ``git merge-base`` answers "no merge-base" (exit 1, no message) when a commit object on the
+    way is missing; only a walk tells that from unrelated histories.
+    """
+    proc = run_git(["rev-list", "--quiet", "--end-of-options", *revs], root, check=False)
+    if proc.returncode == 0:
+        return None
+    match = _COULD_NOT_READ.search(proc.stderr.decode("utf-8", "replace"))
+    return match.group(1) if match else "?"
+
+
+def _incomplete_error(missing: str, base: str, head: str) -> GitError:
+    which = "a commit" if missing == "?" else f"commit {missing[:12]}"
+    return GitError(
+        f"the history of {base}..{head} is incomplete: this repository lacks {which}, so "
+        "commits of the change cannot be read; fetch the whole history again (`git fetch "
+        f"--refetch origin`, or a fresh clone; on a shallow clone {_FETCH_MORE})"
+    )
+
+
 def merge_base(root: str, base: str, head: str, *, base_name: str | None = None,
                head_name: str | None = None) -> str:
     """The merge-base of two commits; ``GitError`` with the remedy when there is none.
@@ -171,6 +202,9 @@ def merge_base(root: str, base: str, head: str, *, base_name: str | None = None,
         return proc.stdout.decode("ascii").strip()
     if is_shallow(root):
         raise _shallow_error(base_name, head_name)
+    missing = _missing_commit(root, base, head)
+    if missing is not None:
+        raise _incomplete_error(missing, base_name, head_name)
     if proc.returncode == 1:
         raise GitError(
             f"{base_name} and {head_name} share no history (no merge-base); give as base the "
@@ -180,6 +214,29 @@ def merge_base(root: str, base: str, head: str, *, base_name: str | None = None,
     raise GitError(
         f"cannot find the merge-base of {base_name} and {head_name}: "
         f"{detail[-1] if detail else 'git merge-base failed'}"
+    )
+
+
+def _require_whole_range(root: str, commits: tuple[Commit, ...], what: str) -> None:
+    """``GitError`` when a shallow clone cuts the parents of a commit of ``commits``.
+
+    git shows such a commit as a root commit: the commits below it are simply not there, and
+    judging without them would silently drop an AI commit (and read the cut commit's whole tree
+    as its own change). Exit 2 with the remedy, never a pass.
+    """
+    boundary = shallow_boundary(root)
+    if not boundary:
+        return
+    cut = [c for c in commits if c.sha in boundary]
+    if not cut:
+        return
+    first = cut[0]
+    shown = ", ".join(c.sha[:12] for c in cut[:3] if c.sha) + (
+        f" and {len(cut) - 3} more" if len(cut) > 3 else "")
+    raise GitError(
+        f"the clone is shallow and cuts off history inside {what}: the parents of commit "
+        f"{shown} ({first.subject[:60]!r}) are missing here, so commits of the change may be "
+        f"missing too; fetch the whole range ({_FETCH_MORE})"
     )
 
 
@@ -193,7 +250,14 @@ def range_change(root: str, base: str, head: str = "HEAD") -> ChangeSet:
     base_sha = resolve(root, base)
     head_commit = resolve(root, head)
     fork_point = merge_base(root, base_sha, head_commit, base_name=base, head_name=head)
-    commits = tuple(commits_between(root, base_sha, head_commit))
+    try:
+        commits = tuple(commits_between(root, base_sha, head_commit))
+    except GitError:
+        missing = _missing_commit(root, head_commit, f"^{base_sha}")
+        if missing is None:
+            raise
+        raise _incomplete_error(missing, base, head) from None
+    _require_whole_range(root, commits, f"{base}..{head}")
     files = _diff_trees(root, fork_point, head_commit)
     return ChangeSet(
         mode="range", root=os.path.abspath(root), base=fork_point, head=head_commit,

@@ -7,6 +7,7 @@ option), so a ref name can never be read as a command-line flag.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from vetgate.changes._parse import LOG_ARGS, decode_path, parse_log
@@ -256,6 +257,26 @@ def is_shallow(root: str) -> bool:
     """Is this a shallow clone (history cut off below some commits)?"""
     proc = run_git(["rev-parse", "--is-shallow-repository"], root)
     return proc.stdout.strip() == b"true"
+
+
+def shallow_boundary(root: str) -> frozenset[str]:
+    """The commits whose parents a shallow clone cuts off (git's ``shallow`` file); empty in a
+    full clone. git shows each of them as a root commit: its parents, and every commit below
+    them, are missing here. One git process."""
+    proc = run_git(["rev-parse", "--is-shallow-repository", "--git-path", "shallow"], root)
+    flag, _, path = proc.stdout.decode("utf-8", "surrogateescape").partition("\n")
+    if flag.strip() != "true":
+        return frozenset()
+    path = path.rstrip("\n")
+    path = path if os.path.isabs(path) else os.path.join(root, path)
+    try:
+        with open(path, "rb") as handle:
+            lines = handle.read().decode("ascii", "replace").split()
+    except FileNotFoundError:
+        return frozenset()
+    except OSError as exc:
+        raise GitError(f"cannot read {path}: {exc.strerror}") from exc
+    return frozenset(lines)
 
 
 def comment_char(root: str) -> str:
