@@ -19,10 +19,13 @@ _SHALLOW_HINT = (
     "the clone is shallow, so it may lack that history: fetch more (`git fetch --deepen=N` or "
     "`--unshallow`; on GitHub Actions set `fetch-depth: 0`, on GitLab `GIT_DEPTH: 0`)"
 )
-# %G? letters that count as a good signature, as `git verify-commit` counts them: G (good) and
-# U (good, but the key's trust level is unknown). X/Y (expired signature/key), R (revoked key),
-# E (cannot be checked, e.g. the key is missing), B (bad) and N (unsigned) do not.
-GOOD_SIGNATURES = frozenset("GU")
+# %G? letters git prints for a signature it found good. They are only candidates: what counts is
+# `git verify-commit` exiting 0. G (good; for SSH: a key of gpg.ssh.allowedSignersFile) passes.
+# U is "good signature, unknown trust": for GPG it passes verify-commit unless gpg.minTrustLevel
+# asks for more, for SSH it means the key is NOT an allowed signer and verify-commit fails.
+# B (bad), X/Y (expired signature/key), R (revoked key), E (cannot check: key missing) and
+# N (unsigned; also SSH without an allowedSignersFile) never pass.
+SIGNATURE_CANDIDATES = frozenset("GU")
 # Keep each command line well below every platform's argument limit.
 _MAX_ARGS_BYTES = 64 * 1024
 
@@ -207,11 +210,42 @@ def _fill_blobs(root: str, rev: str, batch: list[str], found: dict[str, str | No
             found[path] = oid
 
 
-def signature_status(root: str, shas: Sequence[str]) -> dict[str, bool]:
-    """For each commit id: does it carry a good signature (``%G?`` is G or U, the same as
-    ``git verify-commit`` succeeding)? Unsigned, bad, expired, revoked or uncheckable → False.
+def _verified(root: str, shas: Sequence[str]) -> set[str]:
+    """The commits of ``shas`` that ``git verify-commit`` accepts.
 
-    Keys are the ids as given; ``GitError`` if one is not a commit.
+    One ``verify-commit`` for all of them first (the usual case: every one is good); only when
+    that fails, one per commit to tell which.
+    """
+    good: set[str] = set()
+    batch: list[str] = []
+    size = 0
+    batches: list[list[str]] = []
+    for sha in shas:
+        batch.append(sha)
+        size += len(sha) + 1
+        if size >= _MAX_ARGS_BYTES:
+            batches.append(batch)
+            batch, size = [], 0
+    if batch:
+        batches.append(batch)
+    for group in batches:
+        if run_git(["verify-commit", "--", *group], root, check=False).returncode == 0:
+            good.update(group)
+            continue
+        for sha in group:
+            if run_git(["verify-commit", "--", sha], root, check=False).returncode == 0:
+                good.add(sha)
+    return good
+
+
+def signature_status(root: str, shas: Sequence[str]) -> dict[str, bool]:
+    """For each commit id: does ``git verify-commit`` accept its signature?
+
+    ``%G?`` (one ``git log`` for all) picks the candidates (G or U); each candidate must then
+    pass ``git verify-commit``, which also applies ``gpg.minTrustLevel`` and refuses an SSH key
+    that is not in ``gpg.ssh.allowedSignersFile`` (``%G?`` shows such a signature as U).
+    Unsigned, bad, expired, revoked or uncheckable → False. Keys are the ids as given;
+    ``GitError`` if one is not a commit.
     """
     unique = list(dict.fromkeys(shas))
     if not unique:
@@ -227,17 +261,15 @@ def signature_status(root: str, shas: Sequence[str]) -> dict[str, bool]:
             resolve(root, sha)  # raises the helpful error for the unknown one
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"cannot check signatures: {detail[-1] if detail else 'git log failed'}")
-    by_full: dict[str, bool] = {}
+    letters: dict[str, str] = {}
     for line in proc.stdout.decode("ascii", "replace").splitlines():
         full, _, letter = line.partition(" ")
-        by_full[full] = letter in GOOD_SIGNATURES
-    result: dict[str, bool] = {}
-    for sha in unique:
-        if sha in by_full:
-            result[sha] = by_full[sha]
-        else:
-            result[sha] = by_full.get(resolve(root, sha), False)
-    return result
+        letters[full] = letter
+    full_of = {sha: sha if sha in letters else resolve(root, sha) for sha in unique}
+    candidates = [full for full in dict.fromkeys(full_of.values())
+                  if letters.get(full) in SIGNATURE_CANDIDATES]
+    good = _verified(root, candidates) if candidates else set()
+    return {sha: full_of[sha] in good for sha in unique}
 
 
 def commits_between(root: str, base: str, head: str) -> list[Commit]:
