@@ -4,6 +4,9 @@
   `git diff --cached --name-status -z` on the same change (and a bare interpreter start);
 - scale: 20,000 changed files under 100, 300, 1,000 and 3,000 rules (`check --base`); goal:
   under 3 s at 1,000 rules, and cost growing sublinearly in the number of rules;
+- tests scale: 20,000 changed files under 100, 1,000 and 3,000 rules that each have a `tests:`
+  requirement the change meets; goal: under 1.5 s at 1,000 rules, and 3,000 rules costing less
+  than 1.5x 100 rules (a requirement's patterns are indexed like rule paths);
 - range: a 2,000-commit pull-request history, `vetgate check --base`;
 - policy size: a 10,000-rule policy through `vetgate validate` and `vetgate check`.
 
@@ -139,19 +142,25 @@ def bench_hook_latency(workdir: Path, env: Mapping[str, str], *, repeat: int) ->
 
 def bench_scale(workdir: Path, env: Mapping[str, str], *, files: int,
                 rule_counts: Sequence[int], repeat: int, limit: float,
-                timeout: float, warmup: bool = True) -> list[Row]:
+                timeout: float, warmup: bool = True, tests: bool = False,
+                total_growth: float | None = None) -> list[Row]:
     """``files`` changed files against growing policies; the time ratio against the smallest
-    policy shows how the cost grows with the number of rules."""
+    policy shows how the cost grows with the number of rules. ``tests``: every rule has a
+    ``tests:`` requirement the change meets (synth.tests_policy_yaml); ``total_growth``: the
+    goal for the largest policy's time over the smallest's (else: each step sublinear)."""
     rows: list[Row] = []
     first: float | None = None
     previous: tuple[int, float] | None = None
     goal_rules = 1000 if 1000 in rule_counts else rule_counts[len(rule_counts) // 2]
+    label = "check --base (tests: each)" if tests else "check --base"
     for rules in rule_counts:
-        name = f"check --base: {files:,} files x {rules:,} rules"
+        name = f"{label}: {files // 1000}k files x {rules:,} rules" if tests else \
+            f"{label}: {files:,} files x {rules:,} rules"
         size = f"{files:,} files, {rules:,} rules"
         try:
-            change = synth.big_change_repo(workdir / f"scale-{files}-{rules}", env,
-                                           files=files, rules=rules)
+            change = synth.big_change_repo(
+                workdir / f"scale-{'tests-' if tests else ''}{files}-{rules}", env,
+                files=files, rules=rules, tests=tests)
             git_times = time_command(
                 ["git", "diff", "-z", "--raw", "--numstat", "-M", change.base, change.head],
                 change.path, env, repeat=1, expect=(0,),
@@ -175,7 +184,10 @@ def bench_scale(workdir: Path, env: Mapping[str, str], *, files: int,
             growth = value / prev_value
             rule_growth = rules / prev_rules
             ratio += f"; step x{growth:.2f} for x{rule_growth:.1f} rules"
-            if rules == rule_counts[-1]:
+            if rules == rule_counts[-1] and total_growth is not None:
+                goal = f"x{total_growth:.1f} total"
+                verdict = "ok" if value / first < total_growth else "MISS"
+            elif rules == rule_counts[-1]:
                 # Sublinear: the last step must cost clearly less than the rule ratio, else
                 # every added rule costs a full pass over the files.
                 goal = f"step < x{rule_growth / 1.5:.1f}"
@@ -276,6 +288,8 @@ def run(workdir: Path, *, quick: bool = False) -> list[Row]:
         # One run each, no warm-up: this checks that every benchmark runs, it measures nothing.
         rows += bench_scale(workdir, env, files=2_000, rule_counts=(10, 30, 100, 300),
                             repeat=1, limit=3.0, timeout=30, warmup=False)
+        rows += bench_scale(workdir, env, files=2_000, rule_counts=(10, 300), repeat=1,
+                            limit=1.5, timeout=30, warmup=False, tests=True, total_growth=1.5)
         rows += bench_staged_scale(workdir, env, files=2_000, rules=100, repeat=1, timeout=30,
                                    warmup=False)
         rows += bench_range(workdir, env, commits=200, repeat=1, timeout=30, warmup=False)
@@ -284,6 +298,8 @@ def run(workdir: Path, *, quick: bool = False) -> list[Row]:
     rows += bench_hook_latency(workdir, env, repeat=10)
     rows += bench_scale(workdir, env, files=20_000, rule_counts=(100, 300, 1_000, 3_000),
                         repeat=3, limit=3.0, timeout=300)
+    rows += bench_scale(workdir, env, files=20_000, rule_counts=(100, 1_000, 3_000), repeat=3,
+                        limit=1.5, timeout=300, tests=True, total_growth=1.5)
     rows += bench_staged_scale(workdir, env, files=20_000, rules=1_000, repeat=3, timeout=300)
     rows += bench_range(workdir, env, commits=2_000, repeat=5, timeout=120)
     rows += bench_range(workdir, env, commits=2_000, repeat=3, timeout=120, merges=True)

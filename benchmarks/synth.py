@@ -190,6 +190,34 @@ def policy_yaml(rules: int) -> str:
     return "".join(out)
 
 
+def tests_policy_yaml(rules: int) -> str:
+    """A policy where every rule has a ``tests:`` requirement that the change meets: rule ``i``
+    covers ``src/mod{i}/**`` and asks for tests under ``tests/mod{i}/**`` (every fourth rule in
+    the ``{paths, min}`` form, with an exclusion, as teams write it)."""
+    out = ["version: 1\n", "rules:\n"]
+    for index in range(rules):
+        out.append(f'  - id: t{index:05d}\n    paths: ["src/mod{index}/**"]\n    require:\n')
+        if index % 4 == 3:
+            out.append(f'      tests: {{paths: ["tests/mod{index}/**", "!**/*.md"], min: 1}}\n')
+        else:
+            out.append(f'      tests: ["tests/mod{index}/**"]\n')
+    return "".join(out)
+
+
+def tests_change_paths(count: int, rules: int) -> list[str]:
+    """``count`` paths, half sources and half tests, spread over every rule of
+    ``tests_policy_yaml(rules)``: every rule matches and every ``tests:`` requirement is met, so
+    the number of (file, rule) matches is ``count`` whatever the number of rules."""
+    paths: list[str] = []
+    n = 0
+    while len(paths) < count:
+        module = (n // 2) % rules
+        paths.append(f"src/mod{module}/f{n}.py" if n % 2 == 0 else
+                     f"tests/mod{module}/test_f{n - 1}.py")
+        n += 1
+    return paths
+
+
 def changed_paths(count: int, *, matching_dirs: int = 50) -> list[str]:
     """``count`` distinct repository paths. Only the first ``matching_dirs`` rule indices can
     match them, so the number of (file, rule) matches stays the same whatever the number of
@@ -219,17 +247,20 @@ class BigChange:
 
 
 def big_change_repo(path: Path, env: Mapping[str, str], *, files: int, rules: int,
-                    ai: bool = True, checkout_policy: bool = True) -> BigChange:
+                    ai: bool = True, checkout_policy: bool = True,
+                    tests: bool = False) -> BigChange:
     """Base commit: the policy (+ a README). Head commit (AI-origin by default): ``files`` new
     files from ``changed_paths``. The work tree holds only ``.vetgate.yaml`` (range checks read
-    everything through git), which is enough for staged checks that read the policy from disk."""
+    everything through git), which is enough for staged checks that read the policy from disk.
+    ``tests``: the policy and paths of ``tests_policy_yaml`` / ``tests_change_paths`` instead."""
     init_repo(path, env)
-    policy = policy_yaml(rules).encode()
+    policy = (tests_policy_yaml(rules) if tests else policy_yaml(rules)).encode()
+    paths = tests_change_paths(files, rules) if tests else changed_paths(files)
     stream = FastImport()
     base = stream.commit("base: policy", {".vetgate.yaml": policy, "README.md": b"hello\n"})
     body = b"".join(b"line %d\n" % i for i in range(5))
     message = ai_message(f"add {files} files") if ai else f"add {files} files\n"
-    head = stream.commit(message, dict.fromkeys(changed_paths(files), body))
+    head = stream.commit(message, dict.fromkeys(paths, body))
     marks = stream.run(path, env)
     if checkout_policy:
         (path / ".vetgate.yaml").write_bytes(policy)

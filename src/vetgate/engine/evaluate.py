@@ -9,7 +9,12 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
-from vetgate.engine.requirements import EvaluationInputs, RuleScope, evaluate_requirement
+from vetgate.engine.requirements import (
+    ChangeIndex,
+    EvaluationInputs,
+    RuleScope,
+    evaluate_requirement,
+)
 from vetgate.engine.result import (
     CheckResult,
     FileResult,
@@ -137,7 +142,7 @@ def _evaluate_rule(rule: Rule, policy: Policy, change: ChangeSet,
                    file_origin: Mapping[FileChange, Literal["ai", "human"]],
                    file_commits: Mapping[FileChange, tuple[Commit, ...]],
                    origins: Mapping[str | None, CommitOrigin],
-                   inputs: EvaluationInputs) -> RuleResult:
+                   inputs: EvaluationInputs, index: ChangeIndex) -> RuleResult:
     if not matched:
         return _rule_result(rule, "skip", reason="no changed file matches")
     origins_seen = {file_origin[f] for f in matched}
@@ -159,7 +164,7 @@ def _evaluate_rule(rule: Rule, policy: Policy, change: ChangeSet,
             if _fits(rule.origin, counts_as):
                 commits.setdefault(commit.sha, commit)
     scope = RuleScope(policy=policy, change=change, files=applicable,
-                      commits=tuple(commits.values()), inputs=inputs)
+                      commits=tuple(commits.values()), inputs=inputs, index=index)
     requirements = tuple(evaluate_requirement(rule, req, scope) for req in rule.requirements)
     applicable_origin = {file_origin[f] for f in applicable}
     return _rule_result(
@@ -231,11 +236,14 @@ def evaluate(
     for file, rule_ids in file_rules.items():
         for rule_id in rule_ids:
             files_by_rule.setdefault(rule_id, []).append(file)
+    index = ChangeIndex(change, [req.patterns for rule in policy.rules
+                                 for req in rule.requirements if req.kind == "tests"],
+                        case_sensitive=policy.case_sensitive)
     results = []
     for rule in policy.rules:
         matched = files_by_rule.get(rule.id, [])
         results.append(_evaluate_rule(rule, policy, change, matched, file_origin,
-                                      file_commits, by_sha, inputs))
+                                      file_commits, by_sha, inputs, index))
     uncovered = [
         f for f in change.files
         if file_origin[f] == "ai" and not file_rules[f]

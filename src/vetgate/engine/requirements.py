@@ -40,6 +40,33 @@ class EvaluationInputs:
     signatures: Mapping[str, bool] = field(default_factory=dict)  # sha -> good signature
 
 
+class ChangeIndex:
+    """The changed files each pattern list of the policy's requirements matches, computed once
+    for all of them on first use (see ``vetgate.policy.pattern_index``)."""
+
+    def __init__(self, change: ChangeSet, pattern_lists: Sequence[tuple[str, ...]], *,
+                 case_sensitive: bool = True) -> None:
+        self._change = change
+        self._lists = tuple(dict.fromkeys(pattern_lists))
+        self._case_sensitive = case_sensitive
+        self._found: dict[tuple[str, ...], tuple[FileChange, ...]] | None = None
+
+    def files_matching(self, patterns: tuple[str, ...]) -> tuple[FileChange, ...]:
+        """The changed files (by their new path) that ``patterns`` match, in change order."""
+        if self._found is None or patterns not in self._found:
+            from vetgate.policy.pattern_index import PatternIndex
+
+            lists = self._lists if patterns in self._lists else (*self._lists, patterns)
+            files = self._change.files
+            matched = PatternIndex(lists, case_sensitive=self._case_sensitive).match(
+                [f.path for f in files])
+            self._found = {
+                patterns_: tuple(files[i] for i in positions)
+                for patterns_, positions in zip(lists, matched, strict=True)
+            }
+        return self._found[patterns]
+
+
 @dataclass(frozen=True)
 class RuleScope:
     """What a rule applies to within the change."""
@@ -49,6 +76,15 @@ class RuleScope:
     files: tuple[FileChange, ...]  # matching files whose origin fits the rule
     commits: tuple[Commit, ...]  # commits that touched those files and whose origin fits the rule
     inputs: EvaluationInputs
+    index: ChangeIndex | None = None  # shared by every rule of one evaluation
+
+    def files_matching(self, patterns: tuple[str, ...]) -> tuple[FileChange, ...]:
+        """The changed files ``patterns`` match (indexed once per evaluation)."""
+        index = self.index
+        if index is None:
+            index = ChangeIndex(self.change, (patterns,),
+                                case_sensitive=self.policy.case_sensitive)
+        return index.files_matching(patterns)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -86,11 +122,7 @@ def check_forbid(rule: Rule, req: ForbidRequirement, scope: RuleScope) -> Requir
 
 
 def check_tests(rule: Rule, req: TestsRequirement, scope: RuleScope) -> RequirementResult:
-    matcher = req.matcher
-    found = [
-        f.path for f in scope.change.files
-        if f.status != "D" and (matcher.match(f.path) if matcher else False)
-    ]
+    found = [f.path for f in scope.files_matching(req.patterns) if f.status != "D"]
     globs = ", ".join(req.patterns)
     if len(found) >= req.min:
         return RequirementResult(
