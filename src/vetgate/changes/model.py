@@ -72,6 +72,30 @@ class FileChange:
         """Every path this change is known under: new path and, for renames/copies, the old one."""
         return (self.path,) if self.old_path is None else (self.path, self.old_path)
 
+    def no_content_reason(self) -> str | None:
+        """Why this entry brings no new file content to its path, or None when it does.
+
+        New content means a regular file (text or binary) whose bytes differ from what the path
+        (or, for a rename or copy, its source) held: an added non-empty file, a modification,
+        a rename or copy with edits, a symlink or submodule that became a file with content.
+        A deletion, a mode-only change, a rename or copy without edits, an added empty file, a
+        symlink (its "content" is a target path) and a submodule do not (``tests:`` counts
+        only test files with new content).
+        """
+        if self.status == "D":
+            return "deleted"
+        if self.kind == "symlink":
+            return "a symlink (its target is not test content)"
+        if self.kind == "submodule":
+            return "a submodule"
+        if self.old_blob == self.new_blob:
+            return {"R": "renamed without a content change",
+                    "C": "an identical copy of another file"}.get(self.status,
+                                                               "a mode change only")
+        if self.status == "A" and not self.binary and self.added == 0:
+            return "an empty file"
+        return None
+
 
 @dataclass(frozen=True)
 class ChangeSet:

@@ -122,17 +122,24 @@ def check_forbid(rule: Rule, req: ForbidRequirement, scope: RuleScope) -> Requir
 
 
 def check_tests(rule: Rule, req: TestsRequirement, scope: RuleScope) -> RequirementResult:
-    found = [f.path for f in scope.files_matching(req.patterns) if f.status != "D"]
+    found: list[str] = []
+    ignored: list[str] = []  # matching files whose content did not change: they test nothing new
+    for file in scope.files_matching(req.patterns):
+        why = file.no_content_reason()
+        if why is None:
+            found.append(file.path)
+        elif file.status != "D":
+            ignored.append(f"{file.path}: {why}, does not count")
     globs = ", ".join(req.patterns)
     if len(found) >= req.min:
         return RequirementResult(
-            kind="tests", status="pass", paths=tuple(found),
+            kind="tests", status="pass", paths=tuple(found), details=tuple(ignored),
             message=f"{_plural(len(found), 'test file')} matching {globs} changed "
             f"(at least {req.min} required)",
         )
     where = "in this commit" if scope.staged else "in this change"
     return RequirementResult(
-        kind="tests", status="fail", paths=scope.paths, details=tuple(found),
+        kind="tests", status="fail", paths=scope.paths, details=(*found, *ignored),
         message=f"Add or update at least {_plural(req.min, 'test file')} matching {globs} "
         f"{where} (found {len(found)})",
     )

@@ -1,0 +1,154 @@
+"""Issue 17, classes 5 and 6: requirements that count content must count content.
+
+- ``tests:`` is met only by test files whose content changed (docs/policy.md, "What counts as a
+  changed test"): a mode-only change, a rename without edits, a symlink, a symlink retarget, an
+  empty new file or a submodule in the test folder tests nothing new.
+- ``max_lines`` counts every line the rule's files gain or lose relative to the base tree,
+  whatever git's rename and copy detection made of the change.
+
+Every case is built with real git and judged with ``vetgate check --base``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adversarial.harness import ai_message, assert_decided, check, rule_result
+from conftest import GitRepo, make_repo
+
+TESTS_POLICY = """\
+version: 1
+rules:
+  - id: src
+    paths: ["src/**"]
+    require:
+      tests: ["tests/**"]
+"""
+
+TEST_BODY = "".join(f"def test_{i}():\n    assert {i} == {i}\n" for i in range(5))
+
+
+@pytest.fixture
+def tested(repo: GitRepo) -> GitRepo:
+    repo.commit("base", {".vetgate.yaml": TESTS_POLICY, "src/app.py": "app = 1\n",
+                         "tests/test_app.py": TEST_BODY, "tests/data/blob.bin": b"\x00\x01\x02",
+                         "tests/test_other.py": "def test_other():\n    pass\n"})
+    os.symlink("test_app.py", repo.path / "tests" / "link.py")
+    repo.commit("a link")
+    return repo
+
+
+def _chmod(repo: GitRepo) -> None:
+    os.chmod(repo.path / "tests" / "test_app.py", 0o755)
+
+
+def _rename(repo: GitRepo) -> None:
+    repo.git("mv", "tests/test_app.py", "tests/test_renamed.py")
+
+
+def _symlink_new(repo: GitRepo) -> None:
+    os.symlink("test_app.py", repo.path / "tests" / "test_alias.py")
+
+
+def _retarget(repo: GitRepo) -> None:
+    (repo.path / "tests" / "link.py").unlink()
+    os.symlink("test_other.py", repo.path / "tests" / "link.py")
+
+
+def _empty(repo: GitRepo) -> None:
+    repo.write("tests/test_empty.py", "")
+
+
+def _file_to_symlink(repo: GitRepo) -> None:
+    (repo.path / "tests" / "test_other.py").unlink()
+    os.symlink("test_app.py", repo.path / "tests" / "test_other.py")
+
+
+def _submodule(repo: GitRepo) -> None:
+    library = make_repo(repo.path.parent / "library")
+    library.commit("lib", {"t.py": "t = 1\n"})
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(library.path),
+             "tests/vendor")
+
+
+def _delete(repo: GitRepo) -> None:
+    repo.git("rm", "-q", "tests/test_other.py")
+
+
+def _edit(repo: GitRepo) -> None:
+    repo.write("tests/test_app.py", TEST_BODY + "def test_new():\n    pass\n")
+
+
+def _rename_with_edit(repo: GitRepo) -> None:
+    repo.git("mv", "tests/test_app.py", "tests/test_renamed.py")
+    repo.write("tests/test_renamed.py", TEST_BODY + "def test_new():\n    pass\n")
+
+
+def _add(repo: GitRepo) -> None:
+    repo.write("tests/test_added.py", "def test_added():\n    assert True\n")
+
+
+def _binary_fixture(repo: GitRepo) -> None:
+    repo.write("tests/data/blob.bin", b"\x00\x01\x03")
+
+
+def _symlink_to_file(repo: GitRepo) -> None:
+    (repo.path / "tests" / "link.py").unlink()
+    repo.write("tests/link.py", "def test_linked():\n    pass\n")
+
+
+NO_NEW_CONTENT: dict[str, Callable[[GitRepo], None]] = {
+    "mode-only": _chmod, "rename": _rename, "new-symlink": _symlink_new,
+    "symlink-retarget": _retarget, "empty-file": _empty, "file-to-symlink": _file_to_symlink,
+    "submodule": _submodule, "delete": _delete,
+}
+NEW_CONTENT: dict[str, Callable[[GitRepo], None]] = {
+    "edit": _edit, "rename-with-edit": _rename_with_edit, "add": _add,
+    "binary-fixture": _binary_fixture, "symlink-to-file": _symlink_to_file,
+}
+
+
+@pytest.mark.parametrize("how", sorted(NO_NEW_CONTENT))
+def test_a_test_change_without_new_content_does_not_meet_tests(
+        tested: GitRepo, capsys: Any, how: str) -> None:
+    base = tested.head()
+    tested.write("src/app.py", "app = 2\n")
+    NO_NEW_CONTENT[how](tested)
+    tested.git("add", "-A")
+    tested.git("commit", "-q", "--no-verify", "-m", ai_message("change app"))
+    outcome = check(tested.path, capsys, "--base", base)
+    assert_decided(outcome, 1)
+    assert outcome.data is not None
+    requirement = rule_result(outcome.data, "src")["requirements"][0]
+    assert requirement["status"] == "fail"
+    if how != "delete":
+        assert any("does not count" in line for line in requirement["details"]), requirement
+
+
+@pytest.mark.parametrize("how", sorted(NEW_CONTENT))
+def test_a_test_change_with_new_content_meets_tests(tested: GitRepo, capsys: Any,
+                                                    how: str) -> None:
+    base = tested.head()
+    tested.write("src/app.py", "app = 2\n")
+    NEW_CONTENT[how](tested)
+    tested.git("add", "-A")
+    tested.git("commit", "-q", "--no-verify", "-m", ai_message("change app"))
+    outcome = check(tested.path, capsys, "--base", base)
+    assert_decided(outcome, 0)
+
+
+def test_mode_only_test_change_in_the_staged_hook_path(tested: GitRepo, capsys: Any,
+                                                        tmp_path: Path) -> None:
+    """The same rule holds for the pending commit (index against HEAD)."""
+    tested.write("src/app.py", "app = 2\n")
+    _chmod(tested)
+    tested.git("add", "-A")
+    message = tmp_path / "MSG"
+    message.write_text(ai_message("change app"), encoding="utf-8")
+    outcome = check(tested.path, capsys, "--staged", "--message-file", str(message))
+    assert_decided(outcome, 1)
