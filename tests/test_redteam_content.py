@@ -152,3 +152,107 @@ def test_mode_only_test_change_in_the_staged_hook_path(tested: GitRepo, capsys: 
     message.write_text(ai_message("change app"), encoding="utf-8")
     outcome = check(tested.path, capsys, "--staged", "--message-file", str(message))
     assert_decided(outcome, 1)
+
+
+# --- max_lines: every line the rule's files gain or lose -----------------------------------------
+
+LINES_POLICY = """\
+version: 1
+rules:
+  - id: db
+    paths: ["db/**"]
+    require: {max_lines: 10}
+"""
+
+BIG = "".join(f"row_{i} = {i}\n" for i in range(200))
+
+
+@pytest.fixture
+def limited(repo: GitRepo) -> GitRepo:
+    repo.commit("base", {".vetgate.yaml": LINES_POLICY, "db/big.py": BIG, "lib/big.py": BIG,
+                         "db/small.py": "s = 1\n"})
+    return repo
+
+
+def _copy_within(repo: GitRepo) -> None:
+    repo.write("db/big.py", BIG + "extra = 1\n")  # touch the source: git records a copy
+    repo.write("db/big_copy.py", BIG)
+
+
+def _copy_from_outside(repo: GitRepo) -> None:
+    repo.write("lib/big.py", BIG + "extra = 1\n")
+    repo.write("db/big_copy.py", BIG)
+
+
+def _rename_in_with_edit(repo: GitRepo) -> None:
+    repo.git("mv", "lib/big.py", "db/moved.py")
+    repo.write("db/moved.py", BIG.replace("row_1 =", "changed_1 ="))
+
+
+def _rename_in_loosely_similar(repo: GitRepo) -> None:
+    repo.git("mv", "lib/big.py", "db/moved.py")  # 60% similar: still a rename to git
+    repo.write("db/moved.py", "".join(f"row_{i} = {i}\n" if i % 5 < 3 else f"new_{i} = 0\n"
+                                      for i in range(200)))
+
+
+def _rename_out(repo: GitRepo) -> None:
+    repo.git("mv", "db/big.py", "lib/elsewhere.py")
+
+
+def _to_symlink(repo: GitRepo) -> None:
+    (repo.path / "db" / "big.py").unlink()
+    os.symlink("../lib/big.py", repo.path / "db" / "big.py")
+
+
+def _many_renames_above_the_limit(repo: GitRepo) -> None:
+    repo.git("config", "diff.renameLimit", "1")
+    repo.git("mv", "lib/big.py", "db/moved.py")
+    repo.write("db/moved.py", BIG + "extra = 1\n")
+    repo.git("mv", "db/small.py", "lib/small.py")
+
+
+def _rename_within(repo: GitRepo) -> None:
+    repo.git("mv", "db/big.py", "db/renamed.py")
+
+
+def _rename_within_with_edit(repo: GitRepo) -> None:
+    repo.git("mv", "db/big.py", "db/renamed.py")
+    repo.write("db/renamed.py", BIG + "extra = 1\n")
+
+
+OVER_THE_LIMIT: dict[str, Callable[[GitRepo], None]] = {
+    "copy-within-the-rule": _copy_within, "copy-from-outside": _copy_from_outside,
+    "rename-in-with-edit": _rename_in_with_edit,
+    "rename-in-60-percent-similar": _rename_in_loosely_similar, "rename-out": _rename_out,
+    "file-to-symlink": _to_symlink, "renames-above-the-rename-limit": _many_renames_above_the_limit,
+}
+WITHIN_THE_LIMIT: dict[str, Callable[[GitRepo], None]] = {
+    "rename-within-the-rule": _rename_within,
+    "rename-within-the-rule-with-edit": _rename_within_with_edit,
+}
+
+
+def _judge_lines(repo: GitRepo, capsys: Any, make: Callable[[GitRepo], None]) -> Any:
+    base = repo.head()
+    make(repo)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", ai_message("reshape db"))
+    return check(repo.path, capsys, "--base", base)
+
+
+@pytest.mark.parametrize("how", sorted(OVER_THE_LIMIT))
+def test_max_lines_counts_every_line_the_rule_gains_or_loses(
+        limited: GitRepo, capsys: Any, how: str) -> None:
+    outcome = _judge_lines(limited, capsys, OVER_THE_LIMIT[how])
+    assert_decided(outcome, 1)
+    assert outcome.data is not None
+    requirement = rule_result(outcome.data, "db")["requirements"][0]
+    assert requirement["status"] == "fail"
+    assert int(requirement["message"].split()[0]) >= 200, requirement["message"]
+
+
+@pytest.mark.parametrize("how", sorted(WITHIN_THE_LIMIT))
+def test_max_lines_counts_only_the_edits_of_a_move_inside_the_rule(
+        limited: GitRepo, capsys: Any, how: str) -> None:
+    outcome = _judge_lines(limited, capsys, WITHIN_THE_LIMIT[how])
+    assert_decided(outcome, 0)

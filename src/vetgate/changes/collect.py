@@ -51,29 +51,44 @@ def _line_count(content: bytes) -> int:
     return content.count(b"\n") + (1 if content and not content.endswith(b"\n") else 0)
 
 
-def _with_whole_file_lines(root: str, files: list[FileChange]) -> tuple[FileChange, ...]:
-    """Renames and copies with ``new_lines`` set: their numstat is against the source file, and
-    a rule the source lies outside of must see the file's whole content as added. One
-    ``git cat-file --batch`` for all of them."""
-    wanted = [f for f in files
-              if f.status in ("R", "C") and f.kind == "file" and not f.binary and f.new_blob]
-    if not wanted:
-        return tuple(files)
-    request = b"".join(f"{f.new_blob}\n".encode("ascii") for f in wanted)
+def _blob_line_counts(root: str, blobs: list[str]) -> dict[str, int]:
+    """Line counts of ``blobs``, read with one ``git cat-file --batch``."""
+    request = b"".join(f"{blob}\n".encode("ascii") for blob in blobs)
     output = run_git(["cat-file", "--batch"], root, input=request).stdout
     counts: dict[str, int] = {}
     position = 0
-    for change in wanted:
+    for blob in blobs:
         end = output.index(b"\n", position)
         header = output[position:end].split()
         if len(header) != 3 or header[1] != b"blob":
-            raise GitError(f"cannot read blob {change.new_blob} of {change.path!r}")
+            raise GitError(f"cannot read blob {blob}: this repository lacks it; fetch the "
+                           "whole history again (`git fetch --refetch origin`)")
         size = int(header[2])
-        content = output[end + 1:end + 1 + size]
+        counts[blob] = _line_count(output[end + 1:end + 1 + size])
         position = end + 1 + size + 1  # the content is followed by a newline
-        counts[change.path] = _line_count(content)
+    return counts
+
+
+def _with_whole_file_lines(root: str, files: list[FileChange]) -> tuple[FileChange, ...]:
+    """Renames and copies with ``new_lines`` (and, for renames, ``old_lines``) set: their numstat
+    is against the source file, and a rule that only one of the two paths falls under must see
+    the whole file arrive or leave. One ``git cat-file --batch`` for all of them."""
+    wanted = [f for f in files if f.status in ("R", "C") and f.kind != "submodule"
+              and not f.binary and f.new_blob and f.old_blob]
+    if not wanted:
+        return tuple(files)
+    blobs: dict[str, None] = {}
+    for change in wanted:
+        blobs.setdefault(change.new_blob or "", None)
+        if change.status == "R":
+            blobs.setdefault(change.old_blob or "", None)
+    counts = _blob_line_counts(root, list(blobs))
+    chosen = {id(f) for f in wanted}
     return tuple(
-        replace(f, new_lines=counts[f.path]) if f.path in counts else f for f in files
+        replace(f, new_lines=counts[f.new_blob or ""],
+                old_lines=counts.get(f.old_blob or "") if f.status == "R" else None)
+        if id(f) in chosen else f
+        for f in files
     )
 
 

@@ -66,6 +66,9 @@ class FileChange:
     # e.g. binary). ``added``/``removed`` are against the source file, which may lie outside a
     # rule that the new path falls under.
     new_lines: int | None = None
+    # For a rename: the number of lines of the old file as a whole (None: not counted). A rule
+    # the new path lies outside of loses all of them.
+    old_lines: int | None = None
 
     @property
     def paths(self) -> tuple[str, ...]:

@@ -387,18 +387,26 @@ def check_label(rule: Rule, req: LabelRequirement, scope: RuleScope) -> Requirem
 
 
 def _lines_under_rule(rule: Rule, file: FileChange, policy: Policy) -> int:
-    """Lines a change adds to or removes from the rule's files.
+    """Lines the rule's files gain or lose through one entry of the diff, against the base tree.
 
-    git counts a renamed or copied file's lines against its source. When the source lies outside
-    the rule, the whole file is new to the rule (copying or moving 200 lines into a
-    ``max_lines: 10`` folder is 200 lines, not 0).
+    git counts a renamed or copied file's lines against its source. That is right only for a
+    rename that stays inside the rule. A copy adds its whole content to the rule's files even
+    when the source is one of them (the source stays); a rename into the rule adds the whole
+    file, and a rename out of it removes the whole file.
     """
-    if file.old_path is not None and file.status in ("R", "C"):
-        matcher = policy.matcher
-        source_in_rule = matcher is not None and rule.id in matcher.rules_for(file.old_path)
-        if not source_in_rule:
-            return file.new_lines if file.new_lines is not None else file.added + file.removed
-    return file.added + file.removed
+    if file.old_path is None or file.status not in ("R", "C"):
+        return file.added + file.removed
+    matcher = policy.matcher
+    old_in = matcher is not None and rule.id in matcher.rules_for(file.old_path)
+    new_in = matcher is not None and rule.id in matcher.rules_for(file.path)
+    if file.status == "R" and old_in and new_in:
+        return file.added + file.removed
+    total = 0
+    if new_in:
+        total += file.new_lines if file.new_lines is not None else file.added + file.removed
+    if file.status == "R" and old_in:
+        total += file.old_lines if file.old_lines is not None else file.added + file.removed
+    return total
 
 
 def check_max_lines(rule: Rule, req: MaxLinesRequirement, scope: RuleScope) -> RequirementResult:
