@@ -79,7 +79,7 @@ def test_run_header_for_code_scanning() -> None:
     assert auth["shortDescription"] == {"text": "Authentication and session handling"}
     assert auth["fullDescription"]["text"].startswith(
         "Authentication and session handling. Policy rule 'auth' defined at .vetgate.yaml:14; "
-        "level block (blocks the change); requirements: tests, review.")
+        "level block (blocks the change); requires: tests, review.")
     assert "vetgate explain PATH" in auth["help"]["text"]
     assert auth["defaultConfiguration"] == {"level": "error"}
     assert driver["rules"][1]["shortDescription"] == {"text": "vetgate policy rule payments"}

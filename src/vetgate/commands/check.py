@@ -150,17 +150,6 @@ def _validate_head_policy(root: str, request: CheckRequest, change: ChangeSet) -
         load_policy_at(root, None, change.head)  # raises PolicyError naming file@head:line:col
 
 
-def _needs(policy: Policy, change: ChangeSet, kind: str) -> bool:
-    """Whether any rule with a ``kind`` requirement matches a changed path."""
-    rule_ids = {r.id for r in policy.rules if any(q.kind == kind for q in r.requirements)}
-    if not rule_ids or policy.matcher is None:
-        return False
-    return any(
-        rule_ids.intersection(policy.matcher.rules_for(path))
-        for file in change.files for path in file.paths
-    )
-
-
 def _review_groups_teams(policy: Policy) -> list[str]:
     teams: dict[str, None] = {}
     for members in policy.groups.values():
@@ -214,9 +203,12 @@ def evaluate_request(request: CheckRequest) -> Evaluation:
     if mode != "staged":
         _validate_head_policy(root, request, change)
 
+    from vetgate.engine.kinds import needed_evidence
+
+    needs = needed_evidence(policy, (path for file in change.files for path in file.paths))
     labels = request.labels
     if client is not None and labels is None:
-        if _needs(policy, change, "label") or policy.origin.markers.labels or (
+        if "labels" in needs or policy.origin.markers.labels or (
                 policy.origin.human.labels):
             # Fresh from the API: a re-run replays the original payload and its stale labels.
             labels = client.labels()
@@ -244,13 +236,13 @@ def evaluate_request(request: CheckRequest) -> Evaluation:
         from vetgate.hosts.reviewfile import load_reviews_file
 
         reviews = load_reviews_file(request.reviews)
-    elif client is not None and _needs(policy, change, "review"):
+    elif client is not None and "reviews" in needs:
         reviews = client.review_evidence(change.commits, _review_groups_teams(policy))
     if reviews is not None:
         reviews = _with_blobs(reviews, root, change)
 
     signatures: Mapping[str, bool] = {}
-    if shas and _needs(policy, change, "signed"):
+    if shas and "signatures" in needs:
         from vetgate.changes.repo import signature_status
 
         signatures = signature_status(root, shas)

@@ -15,28 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from vetgate.errors import EXIT_PASS, UsageError
-from vetgate.policy.model import (
-    ForbidRequirement,
-    LabelRequirement,
-    MaxLinesRequirement,
-    Policy,
-    Requirement,
-    ReviewRequirement,
-    Rule,
-    SignedRequirement,
-    TestsRequirement,
-    TrailerRequirement,
-)
+from vetgate.policy.model import Policy, Requirement
 
 _COVERAGE_NOTES = {
     "ignore": "coverage: ignore, so an AI-origin change here passes",
     "warn": "coverage: warn, so an AI-origin change here gets a warning",
     "fail": "coverage: fail, so an AI-origin change here fails the check",
-}
-_FRESHNESS_NOTES = {
-    "content": "an approval keeps counting while the files it covers keep the content it saw",
-    "head": "only approvals of the head commit count",
-    "any": "an approval of any commit of the change counts",
 }
 
 
@@ -47,67 +31,20 @@ def printable(text: str) -> str:
                    for ch in raw)
 
 
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
-
-
 def _join(items: Sequence[str]) -> str:
     return ", ".join(items)
 
 
-def describe_requirement(requirement: Requirement, policy: Policy) -> str:
-    """One sentence saying what ``requirement`` asks for."""
-    if isinstance(requirement, ForbidRequirement):
-        return f"forbid: not allowed at all — {requirement.message}"
-    if isinstance(requirement, TestsRequirement):
-        return (f"tests: at least {_plural(requirement.min, 'added or modified file')} "
-                f"matching {_join(requirement.patterns)}")
-    if isinstance(requirement, ReviewRequirement):
-        approvals = _plural(requirement.count, "approval")
-        if requirement.groups:
-            groups = "; ".join(
-                f"{name} ({_join(policy.groups.get(name, ()))})" for name in requirement.groups
-            )
-            who = f"from independent members of {groups}"
-        else:
-            who = "from any independent human reviewer"
-        return (f"review: {approvals} on the code host {who} — "
-                f"{_FRESHNESS_NOTES[requirement.fresh]} (checked in CI; pending locally)")
-    if isinstance(requirement, TrailerRequirement):
-        trailer = requirement.key + (f": {requirement.value}" if requirement.value else ":")
-        return f'trailer: every AI-origin commit touching these files carries "{trailer}"'
-    if isinstance(requirement, LabelRequirement):
-        return (f'label: the pull/merge request carries the label "{requirement.name}" '
-                "(checked in CI; pending locally)")
-    if isinstance(requirement, MaxLinesRequirement):
-        return (f"max_lines: at most {_plural(requirement.limit, 'added or removed line')} "
-                "in the files this rule matches")
-    if isinstance(requirement, SignedRequirement):
-        return "signed: every commit touching these files has a good signature"
-    raise AssertionError(f"unknown requirement {requirement!r}")  # pragma: no cover
-
-
 def _requirement_json(requirement: Requirement, policy: Policy) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": requirement.kind,
-                           "text": describe_requirement(requirement, policy)}
+    from vetgate.engine.kinds import describe
+
+    out: dict[str, Any] = {"kind": requirement.kind, "text": describe(requirement, policy)}
     for item in dataclasses.fields(requirement):
         if item.name in ("kind", "matcher"):
             continue
         value = getattr(requirement, item.name)
         out[item.name] = list(value) if isinstance(value, tuple) else value
     return out
-
-
-def _applies(rule: Rule, origin: str) -> tuple[bool, str]:
-    """Whether ``rule`` applies to a change of ``origin`` ("ai" | "human"), and if not, why."""
-    if rule.origin == "any" or rule.origin == origin:
-        return True, ""
-    return False, f"rule applies to {rule.origin}-origin changes"
-
-
-def _for_origin(rule: Rule, origin: str) -> list[Requirement]:
-    # Trailers are asked of AI-origin commits only (SPEC 4.1): a human change has none to mark.
-    return [r for r in rule.requirements if not (origin == "human" and r.kind == "trailer")]
 
 
 def repo_path(given: str, start: str, root: str) -> str:
@@ -136,6 +73,8 @@ def repo_path(given: str, start: str, root: str) -> str:
 
 def explain_path(policy: Policy, path: str) -> dict[str, Any]:
     """The explanation of one repository-relative path, as plain data (the JSON format)."""
+    from vetgate.engine.kinds import asked_of, rule_applies
+
     assert policy.matcher is not None
     rules = []
     for rule_id in policy.matcher.rules_for(path):
@@ -150,14 +89,13 @@ def explain_path(policy: Policy, path: str) -> dict[str, Any]:
             "origin": rule.origin,
         }
         for origin in ("ai", "human"):
-            applies, reason = _applies(rule, origin)
+            applies = rule_applies(rule, origin)
             entry[origin] = {
                 "applies": applies,
-                "requirements": [_requirement_json(r, policy) for r in _for_origin(rule, origin)]
-                if applies else [],
+                "requirements": [_requirement_json(r, policy) for r in asked_of(rule, origin)],
             }
             if not applies:
-                entry[origin]["reason"] = reason
+                entry[origin]["reason"] = f"rule applies to {rule.origin}-origin changes"
         rules.append(entry)
     result: dict[str, Any] = {"path": path, "rules": rules}
     if not rules:

@@ -9,12 +9,8 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
-from vetgate.engine.requirements import (
-    ChangeIndex,
-    EvaluationInputs,
-    RuleScope,
-    evaluate_requirement,
-)
+from vetgate.engine.kinds import describe, evaluate_rule_requirements, pattern_lists
+from vetgate.engine.requirements import ChangeIndex, EvaluationInputs, RuleScope
 from vetgate.engine.result import (
     CheckResult,
     FileResult,
@@ -126,14 +122,15 @@ def _ai_evidence(commits: Sequence[Commit], origins: Mapping[str | None, CommitO
     return tuple(seen)
 
 
-def _rule_result(rule: Rule, status: Status, *, paths: tuple[str, ...] = (),
+def _rule_result(rule: Rule, policy: Policy, status: Status, *, paths: tuple[str, ...] = (),
                  origin: Literal["ai", "human", "mixed", "none"] = "none",
                  requirements: tuple[RequirementResult, ...] = (),
                  evidence: tuple[Evidence, ...] = (), reason: str = "") -> RuleResult:
     return RuleResult(
         rule=rule.id, source=rule.source, level=rule.level, status=status,
-        description=rule.description, paths=paths, origin=origin, requirements=requirements,
-        evidence=evidence, reason=reason,
+        description=rule.description,
+        requires=tuple(describe(r, policy) for r in rule.requirements), paths=paths,
+        origin=origin, requirements=requirements, evidence=evidence, reason=reason,
     )
 
 
@@ -144,7 +141,7 @@ def _evaluate_rule(rule: Rule, policy: Policy, change: ChangeSet,
                    origins: Mapping[str | None, CommitOrigin],
                    inputs: EvaluationInputs, index: ChangeIndex) -> RuleResult:
     if not matched:
-        return _rule_result(rule, "skip", reason="no changed file matches")
+        return _rule_result(rule, policy, "skip", reason="no changed file matches")
     origins_seen = {file_origin[f] for f in matched}
     applicable = tuple(f for f in matched if _fits(rule.origin, file_origin[f]))
     matched_origin: Literal["ai", "human", "mixed"] = (
@@ -152,28 +149,55 @@ def _evaluate_rule(rule: Rule, policy: Policy, change: ChangeSet,
     )
     if not applicable:
         return _rule_result(
-            rule, "skip", paths=tuple(f.path for f in matched), origin=matched_origin,
+            rule, policy, "skip", paths=tuple(f.path for f in matched), origin=matched_origin,
             reason=f"the matching files are {matched_origin}-origin; the rule applies to "
             f"{rule.origin}-origin changes",
         )
+    commits = _scope_commits(rule.origin, applicable, file_commits, origins)
+    scope = RuleScope(policy=policy, change=change, files=applicable,
+                      commits=commits, inputs=inputs, index=index)
+
+    def ai_scope() -> RuleScope | None:
+        # Kinds asked of AI-origin changes only (trailer) see the AI-origin part of the scope.
+        if rule.origin == "ai":
+            return scope
+        ai_files = tuple(f for f in applicable if file_origin[f] == "ai")
+        if not ai_files:
+            return None
+        return RuleScope(policy=policy, change=change, files=ai_files,
+                         commits=_scope_commits("ai", ai_files, file_commits, origins),
+                         inputs=inputs, index=index)
+
+    requirements = evaluate_rule_requirements(rule, scope, ai_scope)
+    applicable_origin = {file_origin[f] for f in applicable}
+    origin_seen: Literal["ai", "human", "mixed"] = (
+        "mixed" if len(applicable_origin) > 1 else next(iter(applicable_origin)))
+    reason = ""
+    if rule.requirements and not requirements:
+        reason = (f"nothing is asked of {origin_seen}-origin changes: "
+                  f"{', '.join(r.kind for r in rule.requirements)} only of AI-origin ones")
+    return _rule_result(
+        rule, policy, _rule_status(requirements),
+        paths=scope.paths,
+        origin=origin_seen,
+        requirements=requirements,
+        evidence=_ai_evidence(scope.commits, origins),
+        reason=reason,
+    )
+
+
+def _scope_commits(scope_origin: str, files: Sequence[FileChange],
+                   file_commits: Mapping[FileChange, tuple[Commit, ...]],
+                   origins: Mapping[str | None, CommitOrigin]) -> tuple[Commit, ...]:
+    """The commits that touched ``files`` and whose origin fits ``scope_origin``."""
     commits: dict[str | None, Commit] = {}
-    for file in applicable:
+    for file in files:
         for commit in file_commits[file]:
             origin = origins.get(commit.sha)
             counts_as = origin.counts_as if origin else "ai"
-            if _fits(rule.origin, counts_as):
+            if _fits(scope_origin, counts_as):
                 commits.setdefault(commit.sha, commit)
-    scope = RuleScope(policy=policy, change=change, files=applicable,
-                      commits=tuple(commits.values()), inputs=inputs, index=index)
-    requirements = tuple(evaluate_requirement(rule, req, scope) for req in rule.requirements)
-    applicable_origin = {file_origin[f] for f in applicable}
-    return _rule_result(
-        rule, _rule_status(requirements),
-        paths=scope.paths,
-        origin="mixed" if len(applicable_origin) > 1 else next(iter(applicable_origin)),
-        requirements=requirements,
-        evidence=_ai_evidence(scope.commits, origins),
-    )
+    return tuple(commits.values())
 
 
 def _coverage_result(policy: Policy, uncovered: Sequence[FileChange],
@@ -236,9 +260,7 @@ def evaluate(
     for file, rule_ids in file_rules.items():
         for rule_id in rule_ids:
             files_by_rule.setdefault(rule_id, []).append(file)
-    index = ChangeIndex(change, [req.patterns for rule in policy.rules
-                                 for req in rule.requirements if req.kind == "tests"],
-                        case_sensitive=policy.case_sensitive)
+    index = ChangeIndex(change, pattern_lists(policy), case_sensitive=policy.case_sensitive)
     results = []
     for rule in policy.rules:
         matched = files_by_rule.get(rule.id, [])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
@@ -21,7 +21,6 @@ from vetgate.policy.model import (
     LabelRequirement,
     MaxLinesRequirement,
     Policy,
-    Requirement,
     ReviewRequirement,
     Rule,
     SignedRequirement,
@@ -454,19 +453,3 @@ def check_signed(rule: Rule, req: SignedRequirement, scope: RuleScope) -> Requir
         details=tuple(f"no good signature: {_short(c.sha)} {c.subject}" for c in unsigned),
         message=f"Sign commit {shas} (`git rebase --exec 'git commit --amend --no-edit -S'`)",
     )
-
-
-EVALUATORS: Mapping[str, Callable[[Rule, Requirement, RuleScope], RequirementResult]] = {
-    "forbid": check_forbid,  # type: ignore[dict-item]
-    "tests": check_tests,  # type: ignore[dict-item]
-    "review": check_review,  # type: ignore[dict-item]
-    "trailer": check_trailer,  # type: ignore[dict-item]
-    "label": check_label,  # type: ignore[dict-item]
-    "max_lines": check_max_lines,  # type: ignore[dict-item]
-    "signed": check_signed,  # type: ignore[dict-item]
-}
-
-
-def evaluate_requirement(rule: Rule, req: Requirement, scope: RuleScope) -> RequirementResult:
-    """Evaluate one requirement of ``rule`` over ``scope``."""
-    return EVALUATORS[req.kind](rule, req, scope)

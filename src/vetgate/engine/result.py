@@ -15,7 +15,7 @@ Verdict = Literal["pass", "warn", "fail"]
 
 @dataclass(frozen=True)
 class RequirementResult:
-    kind: str  # forbid | tests | review | trailer | label | max_lines | signed
+    kind: str  # a requirement kind (vetgate.engine.kinds.KINDS), or coverage
     status: Status
     message: str  # why, and for an unmet requirement the one step that satisfies it
     paths: tuple[str, ...] = ()  # the files this requirement speaks about
@@ -34,6 +34,7 @@ class RuleResult:
     requirements: tuple[RequirementResult, ...] = ()
     evidence: tuple[Evidence, ...] = ()  # AI evidence of the commits that touched ``paths``
     reason: str = ""  # for skip: why the rule did not apply
+    requires: tuple[str, ...] = ()  # what the rule requires, one sentence per requirement
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,12 @@ def _level(rule: RuleResult, requirement: RequirementResult) -> str:
 
 def _descriptor(rule: RuleResult) -> dict[str, Any]:
     short = rule.description or f"vetgate policy rule {rule.rule}"
-    kinds = ", ".join(dict.fromkeys(r.kind for r in rule.requirements)) or "none"
+    # What the rule requires as the policy says it (a rule that did not apply requires it too).
+    requires = ("; ".join(rule.requires) if rule.requires
+                else ", ".join(dict.fromkeys(r.kind for r in rule.requirements)) or "none")
     full = (f"{short}. Policy rule '{rule.rule}' defined at {rule.source}; level {rule.level} "
             f"({'blocks the change' if rule.level == 'block' else 'warns only'}); "
-            f"requirements: {kinds}.")
+            f"requires: {requires}.")
     help_text = (f"Rule '{rule.rule}' ({rule.source}) maps high-risk paths to requirements for "
                  "changes of the origin it applies to. Each result says the one step that meets "
                  "the requirement. Run `vetgate explain PATH` to see which rules match a path and "
