@@ -55,7 +55,7 @@ vetgate: 5 files changed (4 AI-origin) in 3 commits (2 AI-origin), 1111111111..2
 ✓ 1 rule passed (docs); 1 did not apply
 
 vetgate: BLOCKED — 2 rules fail
-hint: `vetgate explain PATH` shows what a path needs; `git push --no-verify` skips the local hooks, but CI still enforces the policy
+hint: meet the requirements above, then push again (`vetgate explain PATH` shows what a path needs); CI enforces the same policy on the pull request
 """  # noqa: E501
 
 PENDING_TEXT = """\

@@ -26,6 +26,6 @@ def run(*, repo: str = ".", force: bool = False) -> int:
         shown = directory
     for name in written:
         print(f"vetgate: installed {os.path.join(shown, name)}")
-    print("vetgate: hooks run `vetgate hook ...` on every commit and push; they are advisory "
-          "(--no-verify skips commit-msg and pre-push); CI is the authority.")
+    print("vetgate: hooks run `vetgate hook ...` on every commit and push and say early what "
+          "the policy needs; CI enforces it (see docs/hooks.md).")
     return EXIT_PASS

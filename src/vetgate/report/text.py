@@ -116,12 +116,14 @@ def _settled_line(result: CheckResult, paint: _Painter) -> str | None:
 
 
 def _hint(result: CheckResult) -> str:
+    """What to do next. Never how to skip a hook: the reader is more and more often an AI agent,
+    and agents act on such hints (the bypass is documented in docs/hooks.md only)."""
     if result.ci:
         return ("hint: `vetgate explain PATH` shows what a path needs; the policy is read from "
                 "the base commit, so edits to it take effect after the merge")
-    bypass = "git commit --no-verify" if result.mode == "staged" else "git push --no-verify"
-    return (f"hint: `vetgate explain PATH` shows what a path needs; `{bypass}` "
-            "skips the local hooks, but CI still enforces the policy")
+    again = "commit" if result.mode == "staged" else "push"
+    return (f"hint: meet the requirements above, then {again} again (`vetgate explain PATH` "
+            "shows what a path needs); CI enforces the same policy on the pull request")
 
 
 def render(result: CheckResult, *, color: bool = False) -> str:
