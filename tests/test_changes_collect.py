@@ -74,8 +74,10 @@ def test_staged_every_status(repo: GitRepo) -> None:
     assert files["mod.txt"] == FileChange(
         "mod.txt", "M", None, 2, 0, False, "file",
         blob_id(repo, "HEAD:mod.txt"), blob_id(repo, ":mod.txt"),
+        old_mode="100644", new_mode="100644",
     )
     assert files["new.txt"].status == "A"
+    assert (files["new.txt"].old_mode, files["new.txt"].new_mode) == (None, "100644")
     assert (files["new.txt"].added, files["new.txt"].removed) == (2, 0)
     assert files["new.txt"].old_blob is None
     assert files["new.txt"].new_blob == blob_id(repo, ":new.txt")
@@ -87,6 +89,8 @@ def test_staged_every_status(repo: GitRepo) -> None:
     assert files["renamed.txt"].paths == ("renamed.txt", "old.txt")
     assert files["kind"].status == "T"
     assert files["kind"].kind == "symlink"
+    assert (files["kind"].old_mode, files["kind"].new_mode) == ("100644", "120000")
+    assert files["gone.txt"].new_mode is None and files["gone.txt"].new_entry is None
 
     (pending,) = change.commits
     assert pending.sha is None

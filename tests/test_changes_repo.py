@@ -11,10 +11,10 @@ import pytest
 
 from conftest import GitRepo, make_repo
 from vetgate.changes.repo import (
-    blobs_at,
     comment_char,
     commits_between,
     current_branch,
+    entries_at,
     head_sha,
     is_shallow,
     list_tree_at,
@@ -99,7 +99,7 @@ def test_read_blob_at(repo: GitRepo) -> None:
         read_blob_at(root, "-p", "a.txt")
 
 
-def test_list_tree_and_blobs_at(repo: GitRepo) -> None:
+def test_list_tree_and_entries_at(repo: GitRepo) -> None:
     first = repo.commit("one", {"a*.txt": "star\n", "ab.txt": "ab\n", "dir/x.txt": "x\n"})
     os.symlink("ab.txt", repo.path / "link")
     repo.git("add", "link")
@@ -109,35 +109,36 @@ def test_list_tree_and_blobs_at(repo: GitRepo) -> None:
     assert list_tree_at(root, "HEAD") == ["a*.txt", "ab.txt", "dir/x.txt", "link"]
     assert list_tree_at(root, first) == ["a*.txt", "ab.txt", "dir/x.txt"]
 
-    blobs = blobs_at(root, "HEAD", ["a*.txt", "dir", "dir/x.txt", "sub", "missing", "link"])
-    assert blobs == {
-        "a*.txt": repo.git("rev-parse", "HEAD:a*.txt").strip(),  # a literal name, not a glob
+    entries = entries_at(root, "HEAD", ["a*.txt", "dir", "dir/x.txt", "sub", "missing", "link"])
+    assert entries == {
+        # a literal name, not a glob
+        "a*.txt": ("100644", repo.git("rev-parse", "HEAD:a*.txt").strip()),
         "dir": None,  # a directory is not a file
-        "dir/x.txt": repo.git("rev-parse", "HEAD:dir/x.txt").strip(),
-        "sub": first,  # a submodule: the commit it records
+        "dir/x.txt": ("100644", repo.git("rev-parse", "HEAD:dir/x.txt").strip()),
+        "sub": ("160000", first),  # a submodule: the commit it records
         "missing": None,
-        "link": repo.git("rev-parse", "HEAD:link").strip(),
+        "link": ("120000", repo.git("rev-parse", "HEAD:link").strip()),
     }
-    assert blobs_at(root, first, ["link"]) == {"link": None}
-    assert blobs_at(root, "HEAD", []) == {}
+    assert entries_at(root, first, ["link"]) == {"link": None}
+    assert entries_at(root, "HEAD", []) == {}
     with pytest.raises(GitError, match="unknown revision 'nope'"):
-        blobs_at(root, "nope", ["a*.txt"])
+        entries_at(root, "nope", ["a*.txt"])
     with pytest.raises(GitError, match="unknown revision 'nope'"):
-        blobs_at(root, "nope", [])
+        entries_at(root, "nope", [])
     with pytest.raises(GitError, match="unknown revision 'nope'"):
         list_tree_at(root, "nope")
 
 
-def test_blobs_at_many_paths(repo: GitRepo) -> None:
+def test_entries_at_many_paths(repo: GitRepo) -> None:
     blob = repo.git("hash-object", "-w", "--stdin", input=b"same\n").strip()
     paths = [f"deep/folder/number-{n:05d}-of-many.txt" for n in range(3000)]
     index_info = "".join(f"100644 {blob}\t{p}\0" for p in paths).encode()
     repo.git("update-index", "--add", "-z", "--index-info", input=index_info)
     repo.git("commit", "-q", "--no-verify", "-m", "many")
-    found = blobs_at(str(repo.path), "HEAD", [*paths, "absent.txt"])
+    found = entries_at(str(repo.path), "HEAD", [*paths, "absent.txt"])
     assert len(found) == 3001
     assert found["absent.txt"] is None
-    assert all(found[p] == blob for p in paths)
+    assert all(found[p] == ("100644", blob) for p in paths)
 
 
 def test_signature_status_unsigned(repo: GitRepo) -> None:

@@ -80,7 +80,8 @@ def human(sha: str | None) -> CommitOrigin:
 def file(path: str, status: str = "M", added: int = 1, removed: int = 0,
          old_path: str | None = None, blob: str = "n" * 40) -> FileChange:
     return FileChange(path=path, status=status, old_path=old_path,  # type: ignore[arg-type]
-                      added=added, removed=removed, new_blob=None if status == "D" else blob)
+                      added=added, removed=removed, new_blob=None if status == "D" else blob,
+                      new_mode=None if status == "D" else "100644")
 
 
 def test_forbid_blocks_ai_change_and_names_rule() -> None:
@@ -256,13 +257,24 @@ def test_review_freshness_content() -> None:
     policy, ch = review_setup()
     old = "o" * 40
     same = ReviewEvidence(source="github", reviews=(Review("alice", "APPROVED", old),),
-                          blobs_at={old: {"auth/a.py": "1" * 40}})
+                          entries_at={old: {"auth/a.py": ("100644", "1" * 40)}})
     assert evaluate(policy, ch, [ai("a" * 40)], inputs=ci(same)).verdict == "pass"
     changed = ReviewEvidence(source="github", reviews=(Review("alice", "APPROVED", old),),
-                             blobs_at={old: {"auth/a.py": "2" * 40}})
+                             entries_at={old: {"auth/a.py": ("100644", "2" * 40)}})
     req = evaluate(policy, ch, [ai("a" * 40)], inputs=ci(changed)).results[0].requirements[0]
     assert req.status == "fail"
     assert "re-approve" in req.message
+
+
+@pytest.mark.parametrize("mode_then", ["100755", "120000", "160000"])
+def test_review_freshness_content_keys_on_the_mode_too(mode_then: str) -> None:
+    """The same object id under another mode or type is not the content that was approved."""
+    policy, ch = review_setup()
+    old = "o" * 40
+    evidence = ReviewEvidence(source="github", reviews=(Review("alice", "APPROVED", old),),
+                              entries_at={old: {"auth/a.py": (mode_then, "1" * 40)}})
+    req = evaluate(policy, ch, [ai("a" * 40)], inputs=ci(evidence)).results[0].requirements[0]
+    assert req.status == "fail" and "stale" in " ".join(req.details)
 
 
 def test_review_team_membership_and_unresolved_team() -> None:

@@ -256,3 +256,70 @@ def test_max_lines_counts_only_the_edits_of_a_move_inside_the_rule(
         limited: GitRepo, capsys: Any, how: str) -> None:
     outcome = _judge_lines(limited, capsys, WITHIN_THE_LIMIT[how])
     assert_decided(outcome, 0)
+
+
+# --- review fresh: content keys on (mode, object id) -------------------------------------------
+
+REVIEW_POLICY = """\
+version: 1
+groups:
+  security: [alice]
+rules:
+  - id: auth
+    paths: ["auth/**"]
+    require:
+      review: {count: 1, from: [security], fresh: content}
+"""
+
+
+def _as_symlink(repo: GitRepo, path: str) -> None:
+    target = (repo.path / path).read_bytes().decode()
+    (repo.path / path).unlink()
+    os.symlink(target, repo.path / path)
+
+
+def _as_file(repo: GitRepo, path: str) -> None:
+    target = os.readlink(repo.path / path)
+    (repo.path / path).unlink()
+    repo.write(path, target)
+
+
+TYPE_CHANGES: dict[str, tuple[str, Callable[[GitRepo, str], None]]] = {
+    "file-to-symlink": ("file", _as_symlink),
+    "file-to-executable": ("file", lambda repo, path: os.chmod(repo.path / path, 0o755)),
+    "executable-to-file": ("executable", lambda repo, path: os.chmod(repo.path / path, 0o644)),
+    "symlink-to-file": ("symlink", _as_file),
+}
+
+
+@pytest.mark.parametrize("how", sorted(TYPE_CHANGES))
+def test_an_approval_goes_stale_when_the_file_changes_type_with_the_same_bytes(
+        repo: GitRepo, capsys: Any, tmp_path: Path, how: str) -> None:
+    start, change_type = TYPE_CHANGES[how]
+    repo.commit("base", {".vetgate.yaml": REVIEW_POLICY})
+    base = repo.head()
+    path = "auth/config"
+    if start == "symlink":
+        (repo.path / "auth").mkdir()
+        os.symlink("../etc/passwd", repo.path / path)
+    else:
+        repo.write(path, "../etc/passwd")  # the bytes a symlink's target would have
+        if start == "executable":
+            os.chmod(repo.path / path, 0o755)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", ai_message("auth config"))
+    approved = repo.head()
+    reviews = tmp_path / "reviews.json"
+    reviews.write_text(f'[{{"user": "alice", "state": "APPROVED", "commit_id": "{approved}"}}]',
+                       encoding="utf-8")
+    outcome = check(repo.path, capsys, "--base", base, "--reviews", str(reviews))
+    assert_decided(outcome, 0)  # approved as it is
+    change_type(repo, path)
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "--no-verify", "-m", ai_message("same bytes, other type"))
+    assert repo.git("rev-parse", f"{approved}:{path}") == repo.git("rev-parse", f"HEAD:{path}")
+    outcome = check(repo.path, capsys, "--base", base, "--reviews", str(reviews))
+    assert_decided(outcome, 1)
+    assert outcome.data is not None
+    requirement = rule_result(outcome.data, "auth")["requirements"][0]
+    assert "stale" in " ".join(requirement["details"]), requirement

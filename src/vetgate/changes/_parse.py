@@ -129,6 +129,8 @@ def parse_diff(output: bytes) -> list[FileChange]:
             kind=_kind(old_mode if deleted else new_mode),
             old_blob=None if _is_null_oid(old_oid) else old_oid.decode("ascii"),
             new_blob=None if _is_null_oid(new_oid) else new_oid.decode("ascii"),
+            old_mode=None if not old_mode.strip(b"0") else old_mode.decode("ascii"),
+            new_mode=None if not new_mode.strip(b"0") else new_mode.decode("ascii"),
         ))
     return changes
 

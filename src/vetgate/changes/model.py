@@ -69,11 +69,24 @@ class FileChange:
     # For a rename: the number of lines of the old file as a whole (None: not counted). A rule
     # the new path lies outside of loses all of them.
     old_lines: int | None = None
+    # git's file modes of the two sides ("100644", "100755", "120000" symlink, "160000"
+    # submodule); None when absent. Review freshness compares (mode, object id).
+    old_mode: str | None = None
+    new_mode: str | None = None
 
     @property
     def paths(self) -> tuple[str, ...]:
         """Every path this change is known under: new path and, for renames/copies, the old one."""
         return (self.path,) if self.old_path is None else (self.path, self.old_path)
+
+    @property
+    def new_entry(self) -> tuple[str, str] | None:
+        """(mode, object id) of the new side, None for a deletion: what an approval of
+        ``fresh: content`` must still see (a regular file turned symlink or executable with
+        the same bytes is not the file that was approved)."""
+        if self.new_blob is None:
+            return None
+        return (self.new_mode or "", self.new_blob)
 
     def no_content_reason(self) -> str | None:
         """Why this entry brings no new file content to its path, or None when it does.

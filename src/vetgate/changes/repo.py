@@ -146,9 +146,10 @@ def read_blob_at(root: str, rev: str, path: str) -> bytes | None:
     return None
 
 
-def _ls_tree(root: str, rev: str, paths: Sequence[str] = ()) -> list[tuple[str, str, str]]:
-    """(type, object id, path) for every non-tree entry at ``rev``, optionally limited to the
-    literal ``paths``."""
+def _ls_tree(root: str, rev: str, paths: Sequence[str] = ()
+             ) -> list[tuple[str, str, str, str]]:
+    """(mode, type, object id, path) for every non-tree entry at ``rev``, optionally limited to
+    the literal ``paths``."""
     _check_rev(rev)
     args = ["ls-tree", "-r", "-z", "--full-tree", rev]
     if paths:
@@ -162,25 +163,31 @@ def _ls_tree(root: str, rev: str, paths: Sequence[str] = ()) -> list[tuple[str, 
             raise _unknown_rev(root, rev)
         detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"cannot list {rev}: {detail[-1] if detail else 'git ls-tree failed'}")
-    entries: list[tuple[str, str, str]] = []
+    entries: list[tuple[str, str, str, str]] = []
     for record in proc.stdout.split(b"\0"):
         if not record:
             continue
         meta, _, raw_path = record.partition(b"\t")
-        _mode, object_type, oid = meta.split(b" ")
-        entries.append((object_type.decode("ascii"), oid.decode("ascii"), decode_path(raw_path)))
+        mode, object_type, oid = meta.split(b" ")
+        entries.append((mode.decode("ascii"), object_type.decode("ascii"), oid.decode("ascii"),
+                        decode_path(raw_path)))
     return entries
 
 
 def list_tree_at(root: str, rev: str) -> list[str]:
     """Every file path (regular files and symlinks; not submodules) in the tree of ``rev``."""
-    return [path for object_type, _oid, path in _ls_tree(root, rev) if object_type == "blob"]
+    return [path for _mode, object_type, _oid, path in _ls_tree(root, rev)
+            if object_type == "blob"]
 
 
-def blobs_at(root: str, rev: str, paths: Sequence[str]) -> dict[str, str | None]:
-    """For each of ``paths``: its object id at ``rev`` (the blob; for a submodule, the commit it
-    records), or None when ``rev`` has no file at that path."""
-    found: dict[str, str | None] = dict.fromkeys(paths)
+Entry = tuple[str, str]  # (git file mode, object id)
+
+
+def entries_at(root: str, rev: str, paths: Sequence[str]) -> dict[str, Entry | None]:
+    """For each of ``paths``: its (mode, object id) at ``rev`` (the blob; for a submodule, the
+    commit it records), or None when ``rev`` has no file at that path. The mode tells a regular
+    file from an executable, a symlink and a submodule with the same object id."""
+    found: dict[str, Entry | None] = dict.fromkeys(paths)
     batch: list[str] = []
     size = 0
     for path in dict.fromkeys(paths):
@@ -194,7 +201,7 @@ def blobs_at(root: str, rev: str, paths: Sequence[str]) -> dict[str, str | None]
     return found
 
 
-def _fill_blobs(root: str, rev: str, batch: list[str], found: dict[str, str | None]) -> None:
+def _fill_blobs(root: str, rev: str, batch: list[str], found: dict[str, Entry | None]) -> None:
     if not batch:
         _check_rev(rev)
         resolve_tree = run_git(
@@ -204,10 +211,10 @@ def _fill_blobs(root: str, rev: str, batch: list[str], found: dict[str, str | No
         if resolve_tree.returncode != 0:
             raise _unknown_rev(root, rev)
         return
-    for _object_type, oid, path in _ls_tree(root, rev, batch):
+    for mode, _object_type, oid, path in _ls_tree(root, rev, batch):
         # A directory given as a path lists its contents; only exact names count.
         if path in found:
-            found[path] = oid
+            found[path] = (mode, oid)
 
 
 def _verified(root: str, shas: Sequence[str]) -> set[str]:

@@ -160,25 +160,26 @@ def _review_groups_teams(policy: Policy) -> list[str]:
 
 
 def _with_blobs(evidence: ReviewEvidence, root: str, change: ChangeSet) -> ReviewEvidence:
-    """Add the blob ids, at each reviewed commit, of the changed paths (for ``fresh: content``)."""
+    """Add the (mode, object id), at each reviewed commit, of the changed paths (for
+    ``fresh: content``)."""
     from dataclasses import replace
 
-    from vetgate.changes.repo import blobs_at
+    from vetgate.changes.repo import entries_at
     from vetgate.errors import GitError
 
     paths = sorted({f.path for f in change.files})
-    blobs: dict[str, Mapping[str, str | None]] = dict(evidence.blobs_at)
+    entries: dict[str, Mapping[str, tuple[str, str] | None]] = dict(evidence.entries_at)
     for review in evidence.reviews:
         sha = review.commit_id
-        if not sha or sha == change.head or sha in blobs:
+        if not sha or sha == change.head or sha in entries:
             continue
         try:
-            blobs[sha] = blobs_at(root, sha, paths)
+            entries[sha] = entries_at(root, sha, paths)
         except GitError:
             # The reviewed commit is gone (force-push) or not fetched: its approval cannot be
             # tied to the current content, so it stays absent and counts as stale.
             continue
-    return replace(evidence, blobs_at=blobs)
+    return replace(evidence, entries_at=entries)
 
 
 def evaluate_request(request: CheckRequest) -> Evaluation:

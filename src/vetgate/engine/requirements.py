@@ -235,10 +235,12 @@ def _stale_paths(review: Review, req: ReviewRequirement, scope: RuleScope,
         return None if evidence.source == "gitlab" else scope.paths
     if req.fresh == "head":
         return scope.paths
-    then = evidence.blobs_at.get(review.commit_id)
+    then = evidence.entries_at.get(review.commit_id)
     if then is None:
         return scope.paths
-    changed = tuple(f.path for f in scope.files if then.get(f.path) != f.new_blob)
+    # Content is the bytes and what git makes of them: mode and type (regular, executable,
+    # symlink, submodule) as well as the object id.
+    changed = tuple(f.path for f in scope.files if then.get(f.path) != f.new_entry)
     return changed or None
 
 

@@ -38,8 +38,10 @@ class ReviewEvidence:
     # "@org/team" -> why it could not be resolved, one sentence with the remedy (e.g. the token
     # lacks read:org). Whoever needs such a team's membership must raise HostError with it.
     team_errors: Mapping[str, str] = field(default_factory=dict)
-    # commit sha -> {path: blob id} for the paths rules matched, for ``fresh: content``.
-    blobs_at: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
+    # commit sha -> {path: (mode, object id)} for the changed paths, for ``fresh: content``:
+    # the mode matters (a file turned symlink with the same bytes is not what was approved).
+    entries_at: Mapping[str, Mapping[str, tuple[str, str] | None]] = field(
+        default_factory=dict)
 
 
 @dataclass(frozen=True)
