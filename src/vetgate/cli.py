@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 
 from vetgate import __version__
@@ -13,15 +14,55 @@ from vetgate.errors import UsageError
 REPORT_FORMATS = ("codequality", "github", "json", "junit", "markdown", "sarif", "text")
 ORIGIN_FORMATS = ("json", "text")
 AUDIT_FORMATS = ("html", "json", "markdown", "text")
-HOOK_NAMES = ("commit-msg", "pre-push", "prepare-commit-msg")
+
+
+EXIT_CODES = """\
+exit codes:
+  0  pass (warnings allowed)
+  1  the policy blocks the change
+  2  vetgate could not decide: bad policy, not a git repository, missing history,
+     bad arguments (it never passes what it could not judge)
+  3  a bug in vetgate (the message says how to report it)
+  130  interrupted
+
+Options go after the command: `vetgate check --policy FILE`, not `vetgate --policy FILE check`.
+`vetgate COMMAND --help` describes each command."""
+
+HOOK_DESCRIPTIONS = {
+    "prepare-commit-msg": (
+        "Inside an AI agent's shell, add the agent's declaration trailer to the commit message, "
+        "so the commit says where it came from. Never blocks a commit."
+    ),
+    "commit-msg": (
+        "Judge the staged change with the pending commit message against the policy. Quiet when it passes (one heads-up line when CI will ask for more); "
+        "exit 1 with what satisfies the policy when it blocks."
+    ),
+    "pre-push": (
+        "Judge the commits being pushed against the policy; exit 1 stops the push and says what "
+        "satisfies the policy. A pass says what CI will still ask for (review, labels)."
+    ),
+}
+HOOK_SUMMARIES = {
+    "prepare-commit-msg": "in an agent's shell, add its declaration trailer (never blocks)",
+    "commit-msg": "judge the staged change with the pending message",
+    "pre-push": "judge the commits being pushed",
+}
+HOOK_ARGUMENTS = {
+    "prepare-commit-msg": "FILE [SOURCE [SHA]]: what git passes (the pre-commit framework "
+                          "passes FILE and sets PRE_COMMIT_COMMIT_MSG_SOURCE)",
+    "commit-msg": "FILE: the message file git passes (.git/COMMIT_EDITMSG when absent)",
+    "pre-push": "REMOTE URL as git passes them, with the pushed refs on stdin; nothing under "
+                "the pre-commit framework (it sets PRE_COMMIT_FROM_REF/TO_REF)",
+}
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse exits 2 on bad arguments, which is our "could not decide" code; keep that, but
-    route the message through our own handler so it reads like every other error."""
+    route the message through our own handler so it reads like every other error (main adds the
+    one ``vetgate: error:`` prefix)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
 def _add_repo(parser: argparse.ArgumentParser) -> None:
@@ -40,17 +81,28 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used by the docs tests)."""
-    parser = _Parser(prog="vetgate", description="A policy gate for AI-origin code changes.")
-    parser.add_argument("--version", action="version", version=f"vetgate {__version__}")
+    parser = _Parser(
+        prog="vetgate",
+        description="A policy gate for AI-origin code changes: pre-commit hooks, a CI status "
+                    "check and a history audit, driven by a policy file (.vetgate.yaml).",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"vetgate {__version__}",
+                        help="print the version and exit")
     parser.add_argument(
         "-C", dest="global_repo", default=None, metavar="DIR",
         help="run as if vetgate was started in DIR (like `git -C`; also accepted after the "
              "command)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                                help="what to do (`vetgate COMMAND --help` for its options)")
     sub.required = True
 
-    check = sub.add_parser("check", help="evaluate a change against the policy")
+    check = sub.add_parser(
+        "check", help="evaluate a change against the policy",
+        description="Evaluate a change against the policy: which rules its files match, whether "
+                    "each is AI-origin, and what every matching rule requires. Exit 0 pass, 1 "
+                    "blocked, 2 could not decide.")
     _add_repo(check)
     selection = check.add_mutually_exclusive_group()
     selection.add_argument("--staged", action="store_true", help="the index against HEAD")
@@ -80,39 +132,70 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report as usual but never block (exit 0 unless undecided)")
     check.add_argument("--post-status", metavar="CONTEXT",
                        help="CI: post the verdict as a commit status with this context")
-    check.add_argument("--color", choices=("always", "auto", "never"), default="auto")
+    check.add_argument("--color", choices=("always", "auto", "never"), default="auto",
+                       help="colour the text report: auto (default) on a terminal unless "
+                            "NO_COLOR is set")
 
-    origin = sub.add_parser("origin", help="classify commits as ai / human / unknown")
+    origin = sub.add_parser(
+        "origin", help="classify commits as ai / human / unknown",
+        description="Classify each commit of a range (or the pending commit) as ai, human or "
+                    "unknown, with every piece of evidence found.")
     _add_repo(origin)
     origin.add_argument("rev_range", nargs="?", default=None, metavar="RANGE",
                         help="A..B or one commit (default HEAD)")
     origin.add_argument("--staged", action="store_true", help="classify the pending commit")
     origin.add_argument("--message-file", metavar="FILE", help="the pending commit message")
     _add_policy(origin)
-    origin.add_argument("--format", choices=ORIGIN_FORMATS, default="text")
+    origin.add_argument("--format", choices=ORIGIN_FORMATS, default="text",
+                        help="text (default) or json ({\"commits\": [...]}, docs/output.md)")
 
-    explain = sub.add_parser("explain", help="which rules match each path, and what they require")
+    explain = sub.add_parser(
+        "explain", help="which rules match each path, and what they require",
+        description="For each path: the rules that match it (file and line of each), and what "
+                    "they would require of an AI-origin and of a human change.")
     _add_repo(explain)
-    explain.add_argument("paths", nargs="+", metavar="PATH")
+    explain.add_argument("paths", nargs="+", metavar="PATH",
+                         help="a file path (it need not exist yet), relative to the current "
+                              "directory")
     _add_policy(explain)
-    explain.add_argument("--format", choices=ORIGIN_FORMATS, default="text")
+    explain.add_argument("--format", choices=ORIGIN_FORMATS, default="text",
+                         help="text (default) or json")
 
-    validate = sub.add_parser("validate", help="load and check policy files")
+    validate = sub.add_parser(
+        "validate", help="load and check policy files",
+        description="Load and check policy files: every problem at once as file:line:col: "
+                    "message; warns about rules whose paths match no tracked file.")
     _add_repo(validate)
-    validate.add_argument("policies", nargs="*", metavar="POLICY")
+    validate.add_argument("policies", nargs="*", metavar="POLICY",
+                          help="policy files to check (default: the repository's .vetgate.yaml)")
 
-    init = sub.add_parser("init", help="write a starter policy for this repository")
+    init = sub.add_parser(
+        "init", help="write a starter policy for this repository",
+        description="Write a starter policy with rules for the high-risk folders found in this "
+                    "repository (auth, payments, db, migrations ...). Never overwrites without "
+                    "--force.")
     _add_repo(init)
     init.add_argument("--force", action="store_true", help="overwrite an existing policy")
-    init.add_argument("--output", default=".vetgate.yaml", metavar="FILE")
+    init.add_argument("--output", default=".vetgate.yaml", metavar="FILE",
+                      help="where to write it (default: .vetgate.yaml; relative to the "
+                           "repository root)")
 
-    audit = sub.add_parser("audit", help="how AI-origin changes fared in this history")
+    audit = sub.add_parser(
+        "audit", help="how AI-origin changes fared in this history",
+        description="Measure history: what share of commits were AI-origin, where they landed, "
+                    "and how often AI-origin and human changes were later reverted or fixed. "
+                    "Never blocks (exit 0, or 2 when it cannot decide).")
     _add_repo(audit)
-    audit.add_argument("rev_range", nargs="?", default=None, metavar="REV-RANGE")
-    audit.add_argument("--since", metavar="DATE")
-    audit.add_argument("--until", metavar="DATE")
-    audit.add_argument("--format", choices=AUDIT_FORMATS, default="text")
-    audit.add_argument("--output", metavar="FILE")
+    audit.add_argument("rev_range", nargs="?", default=None, metavar="REV-RANGE",
+                       help="the commits to measure, as git log takes them (default: HEAD)")
+    audit.add_argument("--since", metavar="DATE",
+                       help="only commits after DATE (anything git reads: 2024-01-31, "
+                            "'6 months ago')")
+    audit.add_argument("--until", metavar="DATE", help="only commits before DATE")
+    audit.add_argument("--format", choices=AUDIT_FORMATS, default="text",
+                       help="report format (default: text)")
+    audit.add_argument("--output", metavar="FILE",
+                       help="write the report here (default: stdout)")
     audit.add_argument("--szz", choices=("b", "l", "r"), default="r",
                        help="SZZ variant: b (all candidates), r (the most recent; default), "
                             "l (the largest)")
@@ -120,25 +203,76 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fixed follow-up window, e.g. 90d; younger commits are left out")
     audit.add_argument("--fix-pattern", metavar="REGEX",
                        help="regular expression that marks a fix commit's message")
-    audit.add_argument("--progress", choices=("always", "auto", "never"), default="auto")
+    audit.add_argument("--progress", choices=("always", "auto", "never"), default="auto",
+                       help="progress on stderr: auto (default) when stderr is a terminal; "
+                            "never also silences hints")
     _add_policy(audit)
 
-    hook = sub.add_parser("hook", help="entry points for the pre-commit hooks")
+    hook = sub.add_parser(
+        "hook", help="entry points for the pre-commit hooks",
+        description="The entry points .pre-commit-hooks.yaml (or `vetgate install-hooks`) calls; "
+                    "see docs/hooks.md. `vetgate hook NAME --help` describes each.")
     _add_repo(hook)
-    hook.add_argument("hook_name", choices=HOOK_NAMES, metavar="NAME")
-    hook.add_argument("hook_args", nargs=argparse.REMAINDER, metavar="ARGS")
+    hooks = hook.add_subparsers(dest="hook_name", metavar="NAME", parser_class=_Parser,
+                                help="the hook to run")
+    hooks.required = True
+    for name, description in HOOK_DESCRIPTIONS.items():
+        one = hooks.add_parser(name, help=HOOK_SUMMARIES[name], description=description)
+        one.add_argument("hook_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                         help=HOOK_ARGUMENTS[name])
 
-    install = sub.add_parser("install-hooks",
-                             help="install plain git hooks (without the pre-commit framework)")
+    install = sub.add_parser(
+        "install-hooks", help="install plain git hooks (without the pre-commit framework)",
+        description="Write prepare-commit-msg, commit-msg and pre-push hooks into the directory "
+                    "git reads hooks from. Hooks vetgate did not write are kept unless --force.")
     _add_repo(install)
     install.add_argument("--force", action="store_true", help="replace existing hooks")
 
     return parser
 
 
+def _misplaced_option(argv: Sequence[str], commands: Sequence[str]) -> str | None:
+    """The error for a command's option given before the command (``vetgate --policy x
+    check``), which argparse would report as an invalid command; None when there is none."""
+    index = 0
+    while index < len(argv):
+        word = argv[index]
+        if word in commands or word in ("-h", "--help", "--version") or word == "--":
+            return None
+        if word == "-C":
+            index += 2
+            continue
+        if word.startswith("-C") and not word.startswith("--"):
+            index += 1
+            continue
+        if not word.startswith("-"):
+            return None  # an unknown command: argparse says so and lists the choices
+        command = next((w for w in argv[index + 1:] if w in commands), None)
+        option = word.split("=", 1)[0]
+        example = f"`vetgate {command} {option} ...`" if command else f"`vetgate COMMAND {option}`"
+        return (f"{option} goes after the command, e.g. {example}: only -C, --version and "
+                "--help come before it (see `vetgate --help`)")
+    return None
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; return its exit code."""
-    args = vars(build_parser().parse_args(argv))
+    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    misplaced = _misplaced_option(words, list(sub.choices))
+    if misplaced:
+        raise UsageError(misplaced)
+    namespace, unknown = parser.parse_known_args(words)
+    args = vars(namespace)
+    if args["command"] == "hook":
+        # What git or pre-commit passes goes to the hook untouched, options included (a
+        # misconfigured `args: [--verbose]` gets the hook's own explanation, not argparse's).
+        after = words.index("hook")
+        args["hook_args"] = words[words.index(args["hook_name"], after) + 1:]
+    elif unknown:
+        raise UsageError(f"unrecognized arguments: {' '.join(unknown)} (see `vetgate "
+                         f"{args['command']} --help`)")
     command = args.pop("command")
     for directory in (args.pop("global_repo"), args.get("repo", ".")):
         _change_directory(directory)
