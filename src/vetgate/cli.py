@@ -34,8 +34,9 @@ HOOK_DESCRIPTIONS = {
         "so the commit says where it came from. Never blocks a commit."
     ),
     "commit-msg": (
-        "Judge the staged change with the pending commit message against the policy. Quiet when it passes (one heads-up line when CI will ask for more); "
-        "exit 1 with what satisfies the policy when it blocks."
+        "Judge the staged change with the pending commit message against the policy. Quiet "
+        "when it passes (one heads-up line when CI will ask for more); exit 1 with what "
+        "satisfies the policy when it blocks."
     ),
     "pre-push": (
         "Judge the commits being pushed against the policy; exit 1 stops the push and says what "
