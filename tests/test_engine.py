@@ -9,7 +9,7 @@ import pytest
 from vetgate.changes.model import ChangeSet, Commit, FileChange, Identity
 from vetgate.engine.evaluate import evaluate
 from vetgate.engine.requirements import EvaluationInputs
-from vetgate.errors import HostError
+from vetgate.gate.pipeline import prepare_reviews, undecided
 from vetgate.hosts.model import Review, ReviewEvidence
 from vetgate.policy.model import (
     ForbidRequirement,
@@ -219,7 +219,8 @@ def review_setup() -> tuple[Policy, ChangeSet]:
 
 
 def ci(evidence: ReviewEvidence) -> EvaluationInputs:
-    return EvaluationInputs(ci=True, reviews=evidence)
+    # The gate adds the range's co-authors and the agent reviewers before evaluation.
+    return EvaluationInputs(ci=True, reviews=prepare_reviews(evidence, review_setup()[1].commits))
 
 
 def test_review_pending_locally() -> None:
@@ -284,8 +285,19 @@ def test_review_team_membership_and_unresolved_team() -> None:
     assert evaluate(policy, ch, [ai("a" * 40)], inputs=ci(ev)).verdict == "pass"
     unresolved = ReviewEvidence(source="github",
                                 reviews=(Review("dana", "APPROVED", "h" * 40),))
-    with pytest.raises(HostError, match="cannot tell whether dana is in @acme/security"):
-        evaluate(policy, ch, [ai("a" * 40)], inputs=ci(unresolved))
+    # Undecided is a rule marked `error` (the gate turns it into exit 2), never a raise
+    # mid-evaluation and never a pass.
+    result = evaluate(policy, ch, [ai("a" * 40)], inputs=ci(unresolved))
+    assert result.results[0].status == "error"
+    assert undecided(result) is not None
+    assert undecided(result).startswith("cannot tell whether dana is in @acme/security")
+
+
+def test_review_evidence_the_gate_did_not_prepare_is_a_bug() -> None:
+    policy, ch = review_setup()
+    raw = ReviewEvidence(source="github", reviews=(Review("alice", "APPROVED", "h" * 40),))
+    with pytest.raises(RuntimeError, match="prepare_reviews"):
+        evaluate(policy, ch, [ai("a" * 40)], inputs=EvaluationInputs(ci=True, reviews=raw))
 
 
 def test_review_without_evidence_in_ci_fails() -> None:

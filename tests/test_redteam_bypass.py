@@ -144,7 +144,7 @@ def test_evil_merge_content_counts_even_when_a_human_commit_touched_the_file(
 # --- 3. A misnamed policy at the base is silently replaced by the default in range/CI mode ---
 
 MISNAMED_AT_BASE = (
-    "commands/common.py:discover_at only asks for .vetgate.yaml at the revision and falls back "
+    "gate/policy.py:discover_at only asks for .vetgate.yaml at the revision and falls back "
     "to the packaged default when it is absent; the work-tree path (policy/loader.py:discover) "
     "refuses .vetgate.yml/vetgate.yaml/vetgate.yml with exit 2. docs/policy.md 'Which policy is "
     "used' 3: 'If the root holds .vetgate.yml, vetgate.yaml or vetgate.yml instead, vetgate stops "

@@ -62,7 +62,8 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
     from vetgate.audit.szz import compile_fix_pattern
     from vetgate.changes import history
     from vetgate.changes.git import repo_root
-    from vetgate.commands.common import load_policy_at, write_output
+    from vetgate.commands.common import write_output
+    from vetgate.gate.policy import load_policy_at
 
     if szz not in ("b", "l", "r"):
         raise UsageError(f"--szz {szz!r}: use b, r (default) or l")

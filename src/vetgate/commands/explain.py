@@ -146,7 +146,7 @@ def run(*, repo: str = ".", paths: Sequence[str] = (), policy: Sequence[str] | N
         format: str = "text") -> int:
     """Explain each path against the repository's policy (or ``--policy`` files)."""
     from vetgate.changes.git import repo_root
-    from vetgate.commands.common import load_policy_at
+    from vetgate.gate.policy import load_policy_at
     from vetgate.policy.loader import missing_file_error
 
     start = os.path.realpath(repo)

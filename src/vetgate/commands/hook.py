@@ -111,7 +111,7 @@ def commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -> int:
     """
     from vetgate import hooks
     from vetgate.changes.message import clean_message
-    from vetgate.commands.check import CheckRequest, evaluate_request, exit_code
+    from vetgate.gate.pipeline import CheckRequest, evaluate_request, exit_code
 
     if len(args) > 1:
         raise UsageError(
@@ -170,7 +170,7 @@ def pre_push(repo: str, args: Sequence[str], env: Mapping[str, str], stdin: Bina
 
 
 def _check_push(root: str, check: PushCheck, env: Mapping[str, str]) -> int:
-    from vetgate.commands.check import CheckRequest, evaluate_request, exit_code
+    from vetgate.gate.pipeline import CheckRequest, evaluate_request, exit_code
 
     name = _short_ref(check.ref)
     if check.base is None:

@@ -273,7 +273,7 @@ def _write(path: str, text: str, force: bool, shown: str) -> None:
 def run(*, repo: str = ".", force: bool = False, output: str = ".vetgate.yaml") -> int:
     """Write the starter policy to ``output`` (relative paths are taken from the repo root)."""
     from vetgate.changes.git import repo_root
-    from vetgate.commands.validate import tracked_files
+    from vetgate.changes.repo import tracked_files
     from vetgate.policy.loader import load_policy_bytes
 
     start = os.path.abspath(repo)

@@ -12,19 +12,19 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
 from vetgate.changes.model import Commit
 from vetgate.errors import EXIT_PASS, UsageError
 from vetgate.policy.model import OriginConfig
-from vetgate.provenance.model import CommitOrigin, ProvenanceContext
+from vetgate.provenance.model import CommitOrigin
 
 SHORT_SHA = 10
 
 
 def _origin_config(root: str, policy: Sequence[str] | None) -> OriginConfig:
-    from vetgate.commands.common import load_policy_at
+    from vetgate.gate.policy import load_policy_at
 
     return load_policy_at(root, policy, None).origin
 
@@ -40,24 +40,6 @@ def _commits(root: str, spec: str) -> tuple[list[Commit], str]:
         return commits_between(root, base_sha, head_sha), head_sha
     change = commit_change(root, spec)
     return list(change.commits), change.head or spec
-
-
-def classify_commits(root: str, commits: Sequence[Commit], config: OriginConfig, *,
-                     traces_rev: str | None = None,
-                     env: Mapping[str, str] | None = None) -> list[CommitOrigin]:
-    """Classify ``commits`` with git-ai notes and Agent Trace records read from the repository.
-
-    ``env`` is the commit-time environment (used for a pending commit only).
-    """
-    from vetgate.changes.notes import read_agent_traces, read_ai_notes
-    from vetgate.provenance.classify import Classifier
-
-    shas = [c.sha for c in commits if c.sha]
-    notes = read_ai_notes(root, shas) if shas else {}
-    traces = read_agent_traces(root, traces_rev) if traces_rev and shas else {}
-    context = ProvenanceContext(env=env, notes=notes, traces=traces)
-    classifier = Classifier(config)
-    return [classifier.classify(commit, context) for commit in commits]
 
 
 def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:
@@ -105,6 +87,7 @@ def run(*, repo: str = ".", rev_range: str | None = None, staged: bool = False,
         format: str = "text", stdout: TextIO | None = None) -> int:
     """Classify the commits asked for and print them; exit 0 (errors raise VetgateError)."""
     from vetgate.changes.git import repo_root
+    from vetgate.gate.pipeline import classify_commits
 
     if staged and rev_range:
         raise UsageError("give either RANGE or --staged, not both")

@@ -1,6 +1,7 @@
 """Evaluation: policy + change + provenance (+ CI evidence) -> an explained ``CheckResult``.
 
-Pure: no git, no network, no printing. ``vetgate.commands.check`` gathers the inputs.
+Pure: no git, no network, no printing, no exceptions for evidence it cannot judge (such a rule
+comes back with status ``error``). ``vetgate.gate`` gathers the inputs.
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ def _fits(scope: str, origin: str) -> bool:
 
 def _rule_status(requirements: Sequence[RequirementResult]) -> Status:
     statuses = {r.status for r in requirements}
+    if "error" in statuses:
+        return "error"  # undecided outweighs everything: the run cannot be judged
     if "fail" in statuses:
         return "fail"
     if "pending" in statuses:

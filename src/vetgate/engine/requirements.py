@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
 from vetgate.engine.result import RequirementResult
-from vetgate.errors import HostError
 from vetgate.hosts.model import Review, ReviewEvidence
 from vetgate.policy.model import (
     ForbidRequirement,
@@ -157,10 +156,21 @@ def _login_from_email(email: str, login_by_email: Mapping[str, str]) -> str | No
     return match.group("login").lower() if match else None
 
 
+class _CannotTell(Exception):
+    """The evidence cannot decide a requirement (the rule is then ``error``)."""
+
+
+def _gathered(evidence: ReviewEvidence) -> tuple[Mapping[str, tuple[str, ...]], frozenset[str]]:
+    if evidence.coauthors is None or evidence.agent_reviewers is None:
+        # A programming error, not an input problem: the gate prepares every ReviewEvidence.
+        raise RuntimeError("review evidence reached the engine without the range's co-authors "
+                           "and agent accounts (vetgate.gate.pipeline.prepare_reviews)")
+    return evidence.coauthors, evidence.agent_reviewers
+
+
 def _commit_people(commits: Sequence[Commit], evidence: ReviewEvidence) -> dict[str, str]:
     """Lower-cased logins and emails of everyone who wrote the range -> why they are excluded."""
-    from vetgate.hosts.evidence import coauthor_emails
-
+    coauthors, _agents = _gathered(evidence)
     people: dict[str, str] = {}
 
     def add(email: str, role: str, sha: str | None) -> None:
@@ -175,7 +185,7 @@ def _commit_people(commits: Sequence[Commit], evidence: ReviewEvidence) -> dict[
         add(commit.committer.email, "committer", commit.sha)
         # Every Co-authored-by line counts, not only the final trailer block: for independence,
         # wrongly excluding a reviewer is the safe mistake.
-        for email in coauthor_emails(commit.message):
+        for email in coauthors.get(commit.sha or "", ()):
             add(email, "co-author", commit.sha)
     for login in evidence.range_people:
         people.setdefault(login.lower(), "author, committer or co-author of a commit in the range")
@@ -214,7 +224,7 @@ def _in_groups(user: str, members: Sequence[str], evidence: ReviewEvidence) -> b
             team = evidence.team_members.get(entry.lower())
         if team is None:
             why = evidence.team_errors.get(entry) or evidence.team_errors.get(entry.lower())
-            raise HostError(
+            raise _CannotTell(
                 why or f"cannot tell whether {user} is in {entry}: team membership was not "
                 "resolved; give vetgate a token that can read team membership (read:org on GitHub)"
             )
@@ -245,6 +255,16 @@ def _stale_paths(review: Review, req: ReviewRequirement, scope: RuleScope,
 
 
 def check_review(rule: Rule, req: ReviewRequirement, scope: RuleScope) -> RequirementResult:
+    """Approvals by independent humans of the required groups; ``error`` when the evidence
+    cannot tell whether an approver is in a group (the run is then undecided, exit 2)."""
+    try:
+        return _check_review(req, scope)
+    except _CannotTell as exc:
+        return RequirementResult(kind="review", status="error", paths=scope.paths,
+                                 message=str(exc))
+
+
+def _check_review(req: ReviewRequirement, scope: RuleScope) -> RequirementResult:
     members = _members(scope.policy, req.groups)
     who = (
         f"{' or '.join(req.groups)} ({_quote_list(members)})" if req.groups
@@ -261,8 +281,7 @@ def check_review(rule: Rule, req: ReviewRequirement, scope: RuleScope) -> Requir
             )
         return _local_review(req, scope, need)
 
-    from vetgate.provenance.classify import is_agent_account
-
+    _coauthors, agents = _gathered(evidence)
     people = _commit_people(scope.change.commits, evidence)
     pr_author = (evidence.pr_author or "").lower()
     counted: list[str] = []
@@ -273,7 +292,7 @@ def check_review(rule: Rule, req: ReviewRequirement, scope: RuleScope) -> Requir
             continue
         user = review.user
         login = user.lower()
-        if review.is_bot or is_agent_account(user):
+        if review.is_bot or login in agents:
             notes.append(f"{user}: not counted, a bot or agent account")
         elif pr_author and login == pr_author:
             notes.append(f"{user}: not counted, the pull request's author")

@@ -9,7 +9,9 @@ from vetgate.changes.model import ChangeMode, FileChange
 from vetgate.policy.model import Level, SourceLocation
 from vetgate.provenance.model import CommitOrigin, Evidence
 
-Status = Literal["pass", "fail", "pending", "skip"]
+# ``error``: the evidence cannot decide (a team whose membership could not be read); the run is
+# undecided (exit 2), never a pass.
+Status = Literal["pass", "fail", "pending", "skip", "error"]
 Verdict = Literal["pass", "warn", "fail"]
 
 

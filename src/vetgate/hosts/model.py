@@ -36,12 +36,17 @@ class ReviewEvidence:
     # and resolving them is an error, never an implicit "not a member".
     team_members: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # "@org/team" -> why it could not be resolved, one sentence with the remedy (e.g. the token
-    # lacks read:org). Whoever needs such a team's membership must raise HostError with it.
+    # lacks read:org). A review that needs such a team's membership is undecided (``error``).
     team_errors: Mapping[str, str] = field(default_factory=dict)
     # commit sha -> {path: (mode, object id)} for the changed paths, for ``fresh: content``:
     # the mode matters (a file turned symlink with the same bytes is not what was approved).
     entries_at: Mapping[str, Mapping[str, tuple[str, str] | None]] = field(
         default_factory=dict)
+    # Plain facts the gate adds before evaluation (``vetgate.gate.pipeline.prepare_reviews``):
+    # commit sha -> the addresses of its Co-authored-by lines, and the reviewers (lower-case
+    # logins) that are known agent or bot accounts. None: not gathered (a bug to evaluate so).
+    coauthors: Mapping[str, tuple[str, ...]] | None = None
+    agent_reviewers: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)

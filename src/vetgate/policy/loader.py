@@ -1,7 +1,7 @@
 """Finding and loading the policy: discovery, includes, cross-file checks, the built-in rule.
 
 ``load_policy`` reads the root file and everything it includes through a ``PolicySource`` (the
-work tree here; a git revision in ``vetgate.commands.common``), checks each file with
+work tree here; a git revision in ``vetgate.gate.policy``), checks each file with
 ``vetgate.policy.schema``, then checks what spans files (unique rule ids, group references,
 include cycles), and raises one ``PolicyError`` carrying every problem found, in file order.
 """

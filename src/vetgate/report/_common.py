@@ -15,7 +15,7 @@ from vetgate.provenance.model import Evidence
 
 # Order in which rules are reported: what blocks first, then what warns, then what is pending.
 _RANK = {("fail", "block"): 0, ("fail", "warn"): 1}
-_STATUS_RANK = {"fail": 1, "pending": 2, "pass": 3, "skip": 4}
+_STATUS_RANK = {"error": 0, "fail": 1, "pending": 2, "pass": 3, "skip": 4}
 
 UNMET = ("fail", "pending")
 

@@ -44,7 +44,7 @@ _STATUS = {
     ("skip", "block"): "➖ not applicable",
     ("skip", "warn"): "➖ not applicable",
 }
-_REQUIREMENT_MARK = {"fail": "❌", "pending": "⏳", "pass": "✅", "skip": "➖"}
+_REQUIREMENT_MARK = {"error": "⚠️", "fail": "❌", "pending": "⏳", "pass": "✅", "skip": "➖"}
 
 # Characters that start emphasis, links, tables, strikethrough or escapes anywhere in a line;
 # line-start syntax (#, -, +, 1.) cannot occur because every value is placed after other text.

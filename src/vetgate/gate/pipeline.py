@@ -1,0 +1,356 @@
+"""The gate pipeline: a ``CheckRequest`` (what ``check`` or a hook asks for) in, an
+``Evaluation`` out.
+
+Data flows one way: the change (``vetgate.changes``) and the policy (``vetgate.gate.policy``),
+then provenance (``vetgate.provenance``) and host evidence (``vetgate.hosts``), all gathered
+before the pure engine (``vetgate.engine``) judges. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from vetgate.changes.model import ChangeSet, Commit
+from vetgate.engine.requirements import EvaluationInputs
+from vetgate.engine.result import CheckResult
+from vetgate.errors import EXIT_BLOCK, EXIT_PASS, HostError, UsageError
+from vetgate.hosts.model import CIContext, ReviewEvidence
+from vetgate.policy.model import OriginConfig, Policy
+from vetgate.provenance.model import CommitOrigin, ProvenanceContext
+
+if TYPE_CHECKING:
+    from vetgate.hosts.ci import HostClient
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """What to check, as the command line (or a hook) asked for it."""
+
+    repo: str = "."
+    staged: bool = False
+    rev_range: str | None = None
+    base: str | None = None
+    head: str | None = None
+    ci: bool = False
+    message_file: str | None = None
+    message: str | None = None  # the pending message, already cleaned (hooks)
+    from_root: bool = False  # judge every commit reachable from ``head`` (first push, hooks)
+    policy: tuple[str, ...] | None = None
+    policy_ref: str | None = None
+    reviews: str | None = None
+    labels: tuple[str, ...] | None = None
+    warn_only: bool = False
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A finished check: the result plus what the CI half needs to post a status."""
+
+    result: CheckResult
+    ci: CIContext | None = None
+
+
+def _selection(request: CheckRequest) -> str:
+    for option, value in (("--base", request.base), ("--range", request.rev_range),
+                          ("--head", request.head)):
+        if value is not None and not value.strip():
+            # An unset variable in a CI script (`--base "$BASE"`) must not quietly select
+            # something else (the staged index) and pass.
+            raise UsageError(f"{option} is empty; give it a revision (is a variable unset?)")
+    if request.head and not request.base and not request.from_root:
+        raise UsageError("--head goes with --base: use `--base REF --head REF`")
+    if request.message_file is not None and (
+            request.ci or request.base is not None or request.rev_range is not None):
+        raise UsageError("--message-file is the pending commit's message: use it with --staged "
+                         "(a range is judged by its commits' own messages)")
+    if request.ci:
+        return "ci"
+    if request.from_root:
+        return "root"
+    if request.rev_range is not None or request.base is not None:
+        return "range"
+    return "staged"
+
+
+def _pending_message(request: CheckRequest, root: str) -> str:
+    if request.message is not None:
+        return request.message
+    if not request.message_file:
+        return ""
+    from vetgate.changes.message import read_message_file
+    from vetgate.changes.repo import comment_char
+
+    if os.path.isdir(request.message_file):
+        raise UsageError(f"--message-file {request.message_file} is a directory; give the "
+                         "message file")
+    if not os.path.isfile(request.message_file):
+        raise UsageError(f"--message-file {request.message_file}: no such file")
+    return read_message_file(request.message_file, comment_char(root))
+
+
+def _collect(request: CheckRequest, root: str, mode: str, ci: CIContext | None
+             ) -> tuple[ChangeSet, str | None]:
+    """The change, and the revision whose policy governs it (None: the work tree)."""
+    from vetgate.changes import collect
+
+    if mode == "staged":
+        if request.rev_range or request.base:
+            raise UsageError("--staged cannot be combined with --range or --base")
+        message = _pending_message(request, root)
+        change = collect.staged_change(root, message=message, env=request.env)
+        return change, request.policy_ref
+    if mode == "root":
+        # No base to read the policy from: the work tree's (or --policy-ref's) policy judges.
+        return collect.history_change(root, request.head or "HEAD"), request.policy_ref
+    if mode == "ci":
+        assert ci is not None
+        if not ci.base or not ci.head:
+            raise UsageError(
+                f"the {ci.platform} event does not name a base and a head commit; run "
+                "`vetgate check --ci` on pull/merge request events (or use --base/--head)"
+            )
+        base, head = _freshest_base(root, ci.base, ci.base_ref), ci.head
+    elif request.rev_range:
+        base, head = collect.parse_range(root, request.rev_range)
+    else:
+        assert request.base is not None
+        base, head = request.base, request.head or "HEAD"
+    change = collect.range_change(root, base, head)
+    from vetgate.changes.repo import resolve
+
+    # The gate reads the policy from the base, so a change cannot weaken its own gate.
+    return change, request.policy_ref or resolve(root, base)
+
+
+def _freshest_base(root: str, base: str, base_ref: str | None) -> str:
+    """The event's base commit, or the base branch's remote-tracking ref when that is newer.
+
+    GitHub's ``pull_request.base.sha`` can lag behind the base branch (and a re-run replays an
+    old payload): commits that reached the base branch since, and that the pull request merged
+    in, would then be blamed on it. The remote-tracking ref fetched with the clone is current.
+    """
+    from vetgate.changes.repo import is_ancestor, resolve, resolve_optional
+
+    if not base_ref:
+        return base
+    tracking = resolve_optional(root, f"refs/remotes/origin/{base_ref}")
+    if tracking is None:
+        return base
+    base_sha = resolve(root, base)
+    return tracking if tracking != base_sha and is_ancestor(root, base_sha, tracking) else base
+
+
+def _validate_head_policy(root: str, request: CheckRequest, change: ChangeSet) -> None:
+    """The change's own policy must be valid too, even though the base's policy judges it."""
+    from vetgate.gate.policy import discover_at, load_policy_at
+
+    if change.head is None:
+        return
+    if request.policy:
+        # The explicit files as the change leaves them (one it deletes is an error).
+        load_policy_at(root, request.policy, change.head)
+    elif discover_at(root, change.head) is not None:
+        load_policy_at(root, None, change.head)  # raises PolicyError naming file@head:line:col
+
+
+def needed(policy: Policy, change: ChangeSet) -> frozenset[str]:
+    """The evidence (``reviews``, ``labels``, ``signatures``) the rules matching ``change`` need."""
+    from vetgate.engine.kinds import needed_evidence
+
+    return frozenset(needed_evidence(policy, (p for file in change.files for p in file.paths)))
+
+
+def _review_groups_teams(policy: Policy) -> list[str]:
+    teams: dict[str, None] = {}
+    for members in policy.groups.values():
+        for member in members:
+            if member.startswith("@"):
+                teams.setdefault(member, None)
+    return list(teams)
+
+
+def _with_entries(evidence: ReviewEvidence, root: str, change: ChangeSet) -> ReviewEvidence:
+    """Add the (mode, object id), at each reviewed commit, of the changed paths (for
+    ``fresh: content``)."""
+    from dataclasses import replace
+
+    from vetgate.changes.repo import entries_at
+    from vetgate.errors import GitError
+
+    paths = sorted({f.path for f in change.files})
+    entries: dict[str, Mapping[str, tuple[str, str] | None]] = dict(evidence.entries_at)
+    for review in evidence.reviews:
+        sha = review.commit_id
+        if not sha or sha == change.head or sha in entries:
+            continue
+        try:
+            entries[sha] = entries_at(root, sha, paths)
+        except GitError:
+            # The reviewed commit is gone (force-push) or not fetched: its approval cannot be
+            # tied to the current content, so it stays absent and counts as stale.
+            continue
+    return replace(evidence, entries_at=entries)
+
+
+def classify_commits(root: str, commits: Sequence[Commit], config: OriginConfig, *,
+                     traces_rev: str | None = None, env: Mapping[str, str] | None = None,
+                     branch: str | None = None, labels: Sequence[str] = ()
+                     ) -> list[CommitOrigin]:
+    """Classify ``commits`` with the git-ai notes and Agent Trace records of the repository.
+
+    ``traces_rev``: the revision whose ``.agent-trace/traces.jsonl`` to read (None: none).
+    ``env`` is the commit-time environment (a pending commit only); ``branch`` and ``labels``
+    are CI context.
+    """
+    from vetgate.changes.notes import read_agent_traces, read_ai_notes
+
+    shas = [c.sha for c in commits if c.sha]
+    notes = read_ai_notes(root, shas) if shas else {}
+    traces = read_agent_traces(root, traces_rev) if traces_rev and shas else {}
+    context = ProvenanceContext(env=env, branch=branch, labels=tuple(labels), notes=notes,
+                                traces=traces)
+    return classify_with(config, commits, context)
+
+
+def classify_with(config: OriginConfig, commits: Sequence[Commit],
+                  context: ProvenanceContext) -> list[CommitOrigin]:
+    """Classify ``commits`` under ``config`` with provenance context already gathered."""
+    from vetgate.provenance.classify import Classifier
+
+    classifier = Classifier(config)
+    return [classifier.classify(commit, context) for commit in commits]
+
+
+def prepare_reviews(evidence: ReviewEvidence, commits: Sequence[Commit]) -> ReviewEvidence:
+    """``evidence`` with the plain facts the engine judges independence by: the co-author
+    addresses of each commit and which reviewers are known agent accounts."""
+    from dataclasses import replace
+
+    from vetgate.hosts.evidence import coauthor_emails
+    from vetgate.provenance.classify import is_agent_account
+
+    coauthors = {c.sha or "": tuple(coauthor_emails(c.message)) for c in commits}
+    agents = frozenset(r.user.lower() for r in evidence.reviews if is_agent_account(r.user))
+    return replace(evidence, coauthors=coauthors, agent_reviewers=agents)
+
+
+@dataclass(frozen=True)
+class JudgeInputs:
+    """What the code host (or the pipeline) says, besides the change: for ``judge``."""
+
+    env: Mapping[str, str] | None = None  # commit-time environment: a pending commit only
+    branch: str | None = None
+    labels: tuple[str, ...] | None = None  # None: not known here
+    reviews: ReviewEvidence | None = None
+    ci: bool = False  # CI authority
+    client: HostClient | None = None  # asked for reviews when a rule needs them
+    notes: Mapping[str, str] | None = None  # git-ai notes, when already read (None: read them)
+    traces: Mapping[str, tuple[Mapping[str, object], ...]] | None = None
+
+
+def judge(root: str, policy: Policy, change: ChangeSet, evidence: JudgeInputs | None = None, *,
+          warn_only: bool = False) -> CheckResult:
+    """Judge a collected ``change`` by ``policy``: provenance, review and signature evidence are
+    gathered here, then the engine evaluates. Never raises for an undecidable rule: it comes
+    back with status ``error`` (see ``undecided``)."""
+    from vetgate.engine.evaluate import evaluate
+
+    evidence = evidence or JudgeInputs()
+    needs = needed(policy, change)
+    shas = [c.sha for c in change.commits if c.sha]
+    notes, traces = evidence.notes, evidence.traces
+    if notes is None or traces is None:
+        from vetgate.changes.notes import read_agent_traces, read_ai_notes
+
+        if notes is None:
+            notes = read_ai_notes(root, shas) if shas else {}
+        if traces is None:
+            traces = read_agent_traces(root, change.head) if shas and change.head else {}
+    context = ProvenanceContext(env=evidence.env, branch=evidence.branch,
+                                labels=evidence.labels or (), notes=notes, traces=traces)
+    origins = classify_with(policy.origin, change.commits, context)
+
+    reviews = evidence.reviews
+    if reviews is None and evidence.client is not None and "reviews" in needs:
+        reviews = evidence.client.review_evidence(change.commits, _review_groups_teams(policy))
+    if reviews is not None:
+        reviews = prepare_reviews(_with_entries(reviews, root, change), change.commits)
+
+    signatures: Mapping[str, bool] = {}
+    if shas and "signatures" in needs:
+        from vetgate.changes.repo import signature_status
+
+        signatures = signature_status(root, shas)
+    inputs = EvaluationInputs(ci=evidence.ci, reviews=reviews, labels=evidence.labels,
+                              signatures=signatures)
+    return evaluate(policy, change, origins, inputs=inputs, warn_only=warn_only)
+
+
+def undecided(result: CheckResult) -> str | None:
+    """The first reason a rule of ``result`` could not be judged (status ``error``), or None."""
+    for rule in result.results:
+        if rule.status == "error":
+            for requirement in rule.requirements:
+                if requirement.status == "error":
+                    return requirement.message
+            return rule.reason or f"rule {rule.rule} could not be judged"
+    return None
+
+
+def evaluate_request(request: CheckRequest) -> Evaluation:
+    """Gather everything ``request`` asks for and evaluate it (no printing).
+
+    A rule the evidence cannot decide (a team whose membership the token cannot read) raises
+    ``HostError``: the whole run is undecided (exit 2).
+    """
+    from vetgate.changes.git import repo_root
+    from vetgate.gate.policy import load_policy_at
+
+    root = repo_root(request.repo)
+    mode = _selection(request)
+    ci_context: CIContext | None = None
+    client = None
+    if mode == "ci":
+        from vetgate.hosts.ci import client_for, detect
+
+        ci_context = detect(request.env)
+        client = client_for(ci_context, request.env)
+    change, policy_rev = _collect(request, root, mode, ci_context)
+    policy = load_policy_at(root, request.policy, policy_rev)
+    if mode != "staged":
+        _validate_head_policy(root, request, change)
+
+    labels = request.labels
+    if client is not None and labels is None:
+        if "labels" in needed(policy, change) or policy.origin.markers.labels or (
+                policy.origin.human.labels):
+            # Fresh from the API: a re-run replays the original payload and its stale labels.
+            labels = client.labels()
+        else:
+            labels = ci_context.labels if ci_context else None
+    reviews = None
+    if request.reviews:
+        from vetgate.hosts.reviewfile import load_reviews_file
+
+        reviews = load_reviews_file(request.reviews)
+    evidence = JudgeInputs(
+        env=request.env if mode == "staged" else None,
+        branch=ci_context.branch if ci_context else None,
+        labels=labels, reviews=reviews, ci=mode == "ci", client=client,
+    )
+    result = judge(root, policy, change, evidence, warn_only=request.warn_only)
+    reason = undecided(result)
+    if reason is not None:
+        raise HostError(reason)
+    return Evaluation(result=result, ci=ci_context)
+
+
+def exit_code(result: CheckResult) -> int:
+    """0 pass or warn (or any verdict under --warn-only), 1 when a block rule fails."""
+    if result.verdict == "fail" and not result.warn_only:
+        return EXIT_BLOCK
+    return EXIT_PASS
