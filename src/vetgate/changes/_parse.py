@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-from vetgate.changes.model import Commit, EntryKind, FileChange, Identity
+from vetgate.changes.model import EntryKind, FileChange, Identity
 from vetgate.errors import GitError
 
 # Rename (-M) and copy (-C) detection, used the same way by every diff and log vetgate runs.
@@ -25,19 +26,19 @@ DIFF_ARGS = (
     "--no-ext-diff", "--no-textconv", "--ignore-submodules=none", "--no-relative",
 )
 
-# One header per commit, NUL-separated; it starts with \x01 so it can never be mistaken for a
-# status token of the --name-status list that follows it. %B is last: it may hold anything but
-# NUL, and fields are read by position, so its content never matters to the framing.
+# One header per commit: \x01 and the sha, so it can never be mistaken for a status token of
+# the --name-status list that follows it. Identities and messages are NOT read from `git log`:
+# its formats re-encode the whole commit by the commit's encoding header (see
+# ``vetgate.changes.commits``), so they come from the raw objects.
 _COMMIT_MARK = b"\x01"
-LOG_FORMAT = "%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B"
-_HEADER_FIELDS = 9
+LOG_FORMAT = "%x01%H"
 LOG_ARGS = (
     "log", "-z", f"--format={LOG_FORMAT}", "--name-status", *RENAME_ARGS,
     # A merge lists the paths whose merged content differs from every parent (what the merge
     # itself wrote: conflict resolutions, "evil" changes); the root commit is diffed against
     # the empty tree.
     "--diff-merges=dense-combined", "--root",
-    "--encoding=UTF-8", "--no-mailmap", "--no-show-signature", "--no-notes", "--no-color",
+    "--no-mailmap", "--no-show-signature", "--no-notes", "--no-color",
     "--ignore-submodules=none", "--no-relative", "--no-ext-diff",
 )
 
@@ -135,39 +136,35 @@ def parse_diff(output: bytes) -> list[FileChange]:
     return changes
 
 
-def _int(field: bytes) -> int:
-    try:
-        return int(field)
-    except ValueError:
-        return 0
+@dataclass(frozen=True)
+class LoggedPaths:
+    """One commit of a ``git LOG_ARGS`` stream: its sha and the paths it touched."""
+
+    sha: str
+    paths: frozenset[str]
+    renames: tuple[tuple[str, str], ...]
 
 
-def _text(field: bytes) -> str:
-    return field.decode("utf-8", "replace")
+def parse_log(tokens: Iterable[bytes]) -> Iterator[LoggedPaths]:
+    """Parse the NUL-separated records of ``git LOG_ARGS``, in git's order.
 
-
-def parse_log(tokens: Iterable[bytes]) -> Iterator[Commit]:
-    """Parse the NUL-separated records of ``git LOG_ARGS`` into commits, in git's order.
-
-    ``Commit.paths`` holds every path of the commit's --name-status list (both paths of renames
-    and copies, which also go to ``Commit.renames``); for a merge, the paths its dense combined
-    diff lists (content that differs from every parent).
+    ``paths`` holds every path of the commit's --name-status list (both paths of renames and
+    copies, which also go to ``renames``); for a merge, the paths its dense combined diff lists
+    (content that differs from every parent).
     """
-    stream = iter(tokens)
-    header: list[bytes] | None = None
+    sha: str | None = None
     paths: set[str] = set()
     renames: list[tuple[str, str]] = []
+    stream = iter(tokens)
     for token in stream:
-        if header is None or token.startswith(_COMMIT_MARK):
-            if header is not None:
-                yield _commit(header, paths, renames)
+        if sha is None or token.startswith(_COMMIT_MARK):
+            if sha is not None:
+                yield LoggedPaths(sha, frozenset(paths), tuple(renames))
             if not token.startswith(_COMMIT_MARK):
                 if not token.strip(b"\n"):
                     continue  # separators before the first commit
                 raise GitError(f"unexpected `git log` output: {token[:80]!r}")
-            header = [token[len(_COMMIT_MARK):]]
-            for _ in range(_HEADER_FIELDS - 1):
-                header.append(next(stream, b""))
+            sha = token[len(_COMMIT_MARK):].decode("ascii", "replace")
             paths = set()
             renames = []
             continue
@@ -186,25 +183,8 @@ def parse_log(tokens: Iterable[bytes]) -> Iterator[Commit]:
             renames.append((old, new))
         else:
             paths.add(decode_path(next(stream, b"")))
-    if header is not None:
-        yield _commit(header, paths, renames)
-
-
-def _commit(header: list[bytes], paths: set[str], renames: list[tuple[str, str]]) -> Commit:
-    sha, parents, author_name, author_email, author_time, committer_name, committer_email, \
-        commit_time, message = header
-    parent_shas = tuple(p.decode("ascii") for p in parents.split())
-    return Commit(
-        sha=sha.decode("ascii"),
-        parents=parent_shas,
-        author=Identity(_text(author_name), _text(author_email)),
-        committer=Identity(_text(committer_name), _text(committer_email)),
-        author_time=_int(author_time),
-        commit_time=_int(commit_time),
-        message=_text(message),
-        paths=frozenset(paths),
-        renames=tuple(renames),
-    )
+    if sha is not None:
+        yield LoggedPaths(sha, frozenset(paths), tuple(renames))
 
 
 _IDENT = re.compile(r"^(?P<name>.*?) ?<(?P<email>[^<>]*)> (?P<time>-?\d+)(?: [+-]\d{4})?$")

@@ -12,8 +12,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 
-from vetgate.changes._parse import DIFF_ARGS, LOG_ARGS, parse_diff, parse_ident, parse_log
-from vetgate.changes.git import git_stream, run_git
+from vetgate.changes._parse import DIFF_ARGS, parse_diff, parse_ident
+from vetgate.changes.commits import log_commits
+from vetgate.changes.git import run_git
 from vetgate.changes.model import ChangeSet, Commit, FileChange, Identity
 from vetgate.changes.repo import (
     branch_of,
@@ -292,9 +293,8 @@ def history_change(root: str, head: str = "HEAD") -> ChangeSet:
             f"cannot judge {head} from its first commit: the clone is shallow; fetch the whole "
             "history (`git fetch --unshallow`)"
         )
-    commits = tuple(parse_log(git_stream(
-        [*LOG_ARGS, "--topo-order", "--reverse", "--end-of-options", head_commit], root,
-    )))
+    commits = tuple(log_commits(
+        root, ["--topo-order", "--reverse", "--end-of-options", head_commit]))
     return ChangeSet(
         mode="range", root=os.path.abspath(root), base=None, head=head_commit, commits=commits,
         files=_diff_trees(root, _empty_tree(root), head_commit), branch=branch_of(root, head),
@@ -304,9 +304,7 @@ def history_change(root: str, head: str = "HEAD") -> ChangeSet:
 def commit_change(root: str, rev: str) -> ChangeSet:
     """One commit against its first parent (a root commit: against the empty tree)."""
     sha = resolve(root, rev)
-    commits = tuple(parse_log(git_stream(
-        [*LOG_ARGS, "--max-count=1", "--end-of-options", sha], root,
-    )))
+    commits = tuple(log_commits(root, ["--max-count=1", "--end-of-options", sha]))
     if len(commits) != 1:
         raise GitError(f"cannot read commit {rev}")
     parents = commits[0].parents

@@ -12,10 +12,12 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
+from vetgate.changes.commits import read_commits
 from vetgate.changes.git import git_stream, run_git
-from vetgate.changes.model import Commit, Identity
+from vetgate.changes.model import Commit
 from vetgate.errors import GitError, UsageError
 
 # Options that make `git log` print the same thing whatever the user's configuration says:
@@ -28,6 +30,7 @@ _LOG_OPTIONS = (
 _SHA_RE = re.compile(rb"\A[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
 _NUMSTAT_RE = re.compile(rb"\A\n?(\d+|-)\t(\d+|-)\t")
 _HUNK_RE = re.compile(rb"\A@@ -(\d+)(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -237,22 +240,33 @@ def _path(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+def _chunks(items: Iterable[_T], size: int = 512) -> Iterator[list[_T]]:
+    chunk: list[_T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def iter_log(root: str, selection: RevisionSelection) -> Iterator[LogEntry]:
-    """Every non-merge commit of ``selection``, newest first, without diffs (the cheap pass)."""
-    args = ["log", *_LOG_OPTIONS, "--format=%H%x00%P%x00%ct%x00%B%x00", *selection.log_args()]
-    tokens = git_stream(args, root)
-    for sha in tokens:
-        if not sha:
-            continue  # the NUL git puts between commits
-        parents = next(tokens, b"")
-        ctime = next(tokens, b"0")
-        body = next(tokens, b"")
-        yield LogEntry(
-            sha=sha.decode("ascii"),
-            parents=tuple(parents.decode("ascii").split()),
-            commit_time=int(ctime or 0),
-            message=_text(body),
-        )
+    """Every non-merge commit of ``selection``, newest first, without diffs (the cheap pass).
+
+    Messages come from the commit objects (``read_commits``), never from a ``--format``
+    placeholder: git re-encodes those by the commit's encoding header.
+    """
+    args = ["log", *_LOG_OPTIONS, "--format=%H", *selection.log_args()]
+    shas = (token.decode("ascii") for token in git_stream(args, root) if token.strip())
+    for chunk in _chunks(shas):
+        for commit in read_commits(root, chunk):
+            yield LogEntry(
+                sha=commit.sha or "",
+                parents=commit.parents,
+                commit_time=commit.commit_time,
+                message=commit.message,
+            )
 
 
 class _Pushback:
@@ -272,14 +286,10 @@ class _Pushback:
         self._held = token
 
 
-def iter_history(root: str, selection: RevisionSelection) -> Iterator[HistoryCommit]:
-    """Every non-merge commit of ``selection`` with ``--numstat`` line counts, newest first.
-
-    Renames are detected (``-M``): a renamed file counts its real edits, not a whole-file delete
-    and add, and is known under both paths.
-    """
-    fields = "%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B%x00"
-    args = ["log", *_LOG_OPTIONS, "-M", "--numstat", f"--format={fields}", *selection.log_args()]
+def _numstat_log(root: str, selection: RevisionSelection
+                 ) -> Iterator[tuple[str, tuple[FileStat, ...]]]:
+    """``(sha, files)`` of every non-merge commit of ``selection``, newest first."""
+    args = ["log", *_LOG_OPTIONS, "-M", "--numstat", "--format=%H%x00", *selection.log_args()]
     tokens = _Pushback(git_stream(args, root))
     while True:
         sha = tokens.next()
@@ -289,8 +299,6 @@ def iter_history(root: str, selection: RevisionSelection) -> Iterator[HistoryCom
             continue
         if not _SHA_RE.match(sha):
             raise GitError(f"unexpected `git log` output near {sha[:60]!r}; please report this")
-        header = [tokens.next() or b"" for _ in range(8)]
-        parents, an, ae, at, cn, ce, ct, body = header
         files: list[FileStat] = []
         while True:
             token = tokens.next()
@@ -312,22 +320,25 @@ def iter_history(root: str, selection: RevisionSelection) -> Iterator[HistoryCom
                 old = tokens.next() or b""
                 new = tokens.next() or b""
                 files.append(FileStat(_path(new), _path(old), added, removed, binary))
-        paths: set[str] = set()
-        for item in files:
-            paths.add(item.path)
-            if item.old_path is not None:
-                paths.add(item.old_path)
-        commit = Commit(
-            sha=sha.decode("ascii"),
-            parents=tuple(parents.decode("ascii").split()),
-            author=Identity(_text(an), _text(ae)),
-            committer=Identity(_text(cn), _text(ce)),
-            author_time=int(at or 0),
-            commit_time=int(ct or 0),
-            message=_text(body),
-            paths=frozenset(paths),
-        )
-        yield HistoryCommit(commit, tuple(files))
+        yield sha.decode("ascii"), tuple(files)
+
+
+def iter_history(root: str, selection: RevisionSelection) -> Iterator[HistoryCommit]:
+    """Every non-merge commit of ``selection`` with ``--numstat`` line counts, newest first.
+
+    Renames are detected (``-M``): a renamed file counts its real edits, not a whole-file delete
+    and add, and is known under both paths. Identities and messages come from the commit
+    objects (``read_commits``), so an encoding header cannot hide them.
+    """
+    for chunk in _chunks(_numstat_log(root, selection)):
+        commits = read_commits(root, [sha for sha, _files in chunk])
+        for commit, (_sha, files) in zip(commits, chunk, strict=True):
+            paths: set[str] = set()
+            for item in files:
+                paths.add(item.path)
+                if item.old_path is not None:
+                    paths.add(item.old_path)
+            yield HistoryCommit(replace(commit, paths=frozenset(paths)), files)
 
 
 def commit_facts(root: str, shas: Iterable[str]) -> dict[str, CommitFacts]:

@@ -20,6 +20,16 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class CommitReading:
+    """Another way to read a commit's bytes: the author, committer and message it gives."""
+
+    author: Identity
+    committer: Identity
+    message: str
+    how: str  # e.g. "as UTF-8, ignoring its encoding header IBM037"
+
+
+@dataclass(frozen=True)
 class Commit:
     """One commit of the change, or the pending commit (``sha`` None) of a staged change."""
 
@@ -39,6 +49,14 @@ class Commit:
     # (old path, new path) of each rename and copy the commit made, so a file can be followed
     # through the names it had earlier in the range.
     renames: tuple[tuple[str, str], ...] = ()
+    # The commit's ``encoding`` header (None: none, i.e. UTF-8).
+    encoding: str | None = None
+    # When the encoding header makes the bytes read differently: the reading not chosen above
+    # (author, committer and message as UTF-8, or as declared). Provenance reads both.
+    other_readings: tuple[CommitReading, ...] = ()
+    # Why the author or committer cannot be read ("" when they can): such a commit is
+    # undecided, never human.
+    unreadable: str = ""
 
     @property
     def subject(self) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from vetgate.changes._parse import LOG_ARGS, decode_path, parse_log
-from vetgate.changes.git import git_stream, run_git
+from vetgate.changes._parse import decode_path
+from vetgate.changes.commits import log_commits
+from vetgate.changes.git import run_git
 from vetgate.changes.model import Commit
 from vetgate.errors import GitError
 
@@ -288,8 +289,7 @@ def commits_between(root: str, base: str, head: str) -> list[Commit]:
     """
     _check_rev(base)
     _check_rev(head)
-    args = [*LOG_ARGS, "--topo-order", "--reverse", "--end-of-options", head, f"^{base}"]
-    return list(parse_log(git_stream(args, root)))
+    return log_commits(root, ["--topo-order", "--reverse", "--end-of-options", head, f"^{base}"])
 
 
 def is_shallow(root: str) -> bool:

@@ -58,7 +58,8 @@ def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:
         for item in co.evidence:
             notes = [x for x in (
                 item.tool,
-                {"suggestion": "accepted suggestion", "human": "human declaration"}.get(item.kind),
+                {"suggestion": "accepted suggestion", "human": "human declaration",
+                 "undecided": "undecided"}.get(item.kind),
                 "policy marker" if item.source == "policy" else None,
             ) if x]
             suffix = f"  ({', '.join(notes)})" if notes else ""

@@ -16,10 +16,10 @@ import itertools
 import re
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from vetgate.changes.model import Commit, Identity
+from vetgate.changes.model import Commit, CommitReading, Identity
 from vetgate.policy.model import MarkerConfig, OriginConfig
 from vetgate.provenance.catalog import Catalog, CatalogEntry, load_catalog
 from vetgate.provenance.model import CommitOrigin, Evidence, EvidenceKind, ProvenanceContext
@@ -398,6 +398,22 @@ class Classifier:
                  ) -> CommitOrigin:
         """The origin of ``commit`` with all its evidence, in the order found."""
         evidence: list[Evidence] = []
+        self._commit_text(commit, evidence)
+        for reading in commit.other_readings:
+            self._other_reading(commit, reading, evidence)
+        if commit.sha is not None:
+            if context.notes:
+                self._note(commit.sha, context.notes, evidence)
+            if context.traces:
+                self._traces(commit.sha, context.traces, evidence)
+        elif context.env is not None:
+            evidence.extend(self.env_evidence(context.env))
+        if context.branch or context.labels:
+            evidence.extend(self._context_marks(context))
+        return self._verdict(commit, evidence)
+
+    def _commit_text(self, commit: Commit, evidence: list[Evidence]) -> None:
+        """The marks in the commit's own text: identities, trailers and message."""
         message = commit.message
         folded_message = fold(message)
         subject = commit.subject
@@ -415,16 +431,18 @@ class Classifier:
             self._message_marks(message, folded_message, folded_subject, subject, suggested_by,
                                 evidence)
         self._policy_messages(message, folded_message, evidence)
-        if commit.sha is not None:
-            if context.notes:
-                self._note(commit.sha, context.notes, evidence)
-            if context.traces:
-                self._traces(commit.sha, context.traces, evidence)
-        elif context.env is not None:
-            evidence.extend(self.env_evidence(context.env))
-        if context.branch or context.labels:
-            evidence.extend(self._context_marks(context))
-        return self._verdict(commit, evidence)
+
+    def _other_reading(self, commit: Commit, reading: CommitReading,
+                       evidence: list[Evidence]) -> None:
+        """The marks the commit's bytes show when read another way (its encoding header
+        honoured or ignored): each one not found already, saying how it was read."""
+        found: list[Evidence] = []
+        self._commit_text(replace(commit, author=reading.author, committer=reading.committer,
+                                  message=reading.message, other_readings=()), found)
+        seen = {(item.detector, item.kind, item.entry, item.source) for item in evidence}
+        for item in found:
+            if (item.detector, item.kind, item.entry, item.source) not in seen:
+                evidence.append(replace(item, where=f"{item.where} (commit read {reading.how})"))
 
     def _verdict(self, commit: Commit, evidence: list[Evidence]) -> CommitOrigin:
         has_ai = has_suggestion = has_human = False
@@ -433,12 +451,18 @@ class Classifier:
                 has_ai = True
             elif item.kind == "suggestion":
                 has_suggestion = True
-            else:
+            elif item.kind == "human":
                 has_human = True
         counts_as: Literal["ai", "human"]
         if has_ai or has_suggestion:
             origin: Literal["ai", "human", "unknown"] = "ai"
             counts_as = "ai" if has_ai or self.config.suggestions == "ai" else "human"
+        elif commit.unreadable:
+            # An author or committer vetgate cannot read may be anyone: never human.
+            evidence.append(Evidence(
+                detector="identity", kind="undecided",
+                detail=f"the commit cannot be read: {commit.unreadable}", where="commit object"))
+            origin, counts_as = "unknown", self.config.unknown
         elif has_human:
             origin, counts_as = "human", "human"
         else:

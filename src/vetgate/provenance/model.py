@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Origin = Literal["ai", "human", "unknown"]
-EvidenceKind = Literal["ai", "human", "suggestion"]
+# "undecided": not a mark but the reason a commit cannot be judged (its author or committer
+# cannot be read); it keeps the commit unknown, never human.
+EvidenceKind = Literal["ai", "human", "suggestion", "undecided"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class CommitOrigin:
     def tools(self) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for item in self.evidence:
-            if item.tool and item.kind != "human":
+            if item.tool and item.kind in ("ai", "suggestion"):
                 seen.setdefault(item.tool, None)
         return tuple(seen)
 

@@ -1,0 +1,213 @@
+"""Read commits from their raw objects, so that no header can change what vetgate sees.
+
+``git log --format=%an…%B`` re-encodes the *whole* commit buffer, headers included, from the
+encoding its ``encoding`` header declares to UTF-8. A commit made with
+``git -c i18n.commitEncoding=IBM037 commit`` (or CP1026, UTF-16, any encoding that is not
+ASCII-compatible) has ASCII bytes that git then "decodes" as EBCDIC: the author, the
+``Co-Authored-By`` trailer and every other field come back empty or garbled. Here the object's
+bytes are read as they are (``git cat-file --batch``, one process for any number of commits)
+and decoded twice when the header declares an encoding: as UTF-8 (what the bytes say to
+everything that ignores the header) and as declared (what ``git log`` shows when the encoding is
+honest). The reading that decodes cleanly becomes the commit; the other is kept in
+``Commit.other_readings`` so provenance takes evidence from either.
+
+A commit whose author or committer header is missing or has no ``<address>`` cannot be read:
+``Commit.unreadable`` says why, and provenance keeps such a commit undecided, never human.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from vetgate.changes._parse import LOG_ARGS, parse_log
+from vetgate.changes.git import git_stream, run_git
+from vetgate.changes.model import Commit, CommitReading, Identity
+from vetgate.errors import GitError
+
+# Decoding names that mean "no re-encoding needed": the bytes are read as UTF-8 already.
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
+# Keep each batch's input (one 41-65 byte line per commit) far below any pipe buffer.
+_BATCH = 512
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """A commit object's fields as bytes."""
+
+    parents: tuple[str, ...]
+    author: bytes | None
+    committer: bytes | None
+    encoding: str | None
+    message: bytes
+
+
+def _split_object(data: bytes) -> _Fields:
+    head, sep, message = data.partition(b"\n\n")
+    if not sep:  # no message at all (git never writes this, but an object may say so)
+        head, message = data.rstrip(b"\n"), b""
+    parents: list[str] = []
+    author = committer = None
+    encoding: str | None = None
+    for line in head.split(b"\n"):
+        if line.startswith(b" "):
+            continue  # continuation of a multi-line header (gpgsig, mergetag)
+        key, _, value = line.partition(b" ")
+        if key == b"parent":
+            parents.append(value.decode("ascii", "replace"))
+        elif key == b"author" and author is None:
+            author = value
+        elif key == b"committer" and committer is None:
+            committer = value
+        elif key == b"encoding" and encoding is None:
+            encoding = value.decode("latin-1").strip()
+    return _Fields(tuple(parents), author, committer, encoding, message)
+
+
+def _split_ident(value: bytes | None) -> tuple[bytes, bytes, int] | None:
+    """``(name, email, unix time)`` of an ``author``/``committer`` header value, as git splits
+    it (name before the first ``<``, address up to the next ``>``); None when there is none."""
+    if value is None:
+        return None
+    opening = value.find(b"<")
+    closing = value.find(b">", opening + 1) if opening >= 0 else -1
+    if closing < 0:
+        return None
+    fields = value[closing + 1:].split()
+    try:
+        when = int(fields[0]) if fields else 0
+    except ValueError:
+        when = 0
+    return value[:opening].strip(b" "), value[opening + 1:closing], when
+
+
+def _codec(encoding: str | None) -> codecs.CodecInfo | None:
+    if not encoding:
+        return None
+    try:
+        return codecs.lookup(encoding)
+    except LookupError:
+        return None
+
+
+def _decode_all(parts: Sequence[bytes], codec: str) -> tuple[list[str], bool]:
+    """Every part decoded with ``codec`` (invalid bytes replaced) and whether all were clean."""
+    texts: list[str] = []
+    clean = True
+    for part in parts:
+        try:
+            texts.append(part.decode(codec))
+        except UnicodeDecodeError:
+            clean = False
+            texts.append(part.decode(codec, "replace"))
+    return texts, clean
+
+
+def _reading(texts: Sequence[str], how: str) -> CommitReading:
+    author_name, author_email, committer_name, committer_email, message = texts
+    return CommitReading(Identity(author_name, author_email),
+                         Identity(committer_name, committer_email), message, how)
+
+
+def parse_commit_object(sha: str, data: bytes) -> Commit:
+    """A commit from the bytes of its object (``git cat-file commit SHA``); ``paths`` empty."""
+    fields = _split_object(data)
+    author = _split_ident(fields.author)
+    committer = _split_ident(fields.committer)
+    problems = [f"its {role} header {'is missing' if raw is None else 'has no <address>'}"
+                for role, raw, parsed in (("author", fields.author, author),
+                                          ("committer", fields.committer, committer))
+                if parsed is None]
+    author = author or (b"", b"", 0)
+    committer = committer or (b"", b"", 0)
+    parts = (author[0], author[1], committer[0], committer[1], fields.message)
+    texts, utf8_clean = _decode_all(parts, "utf-8")
+    primary = _reading(texts, "as UTF-8")
+    others: tuple[CommitReading, ...] = ()
+    encoding = fields.encoding
+    if encoding and encoding.lower() not in _UTF8_NAMES:
+        codec = _codec(encoding)
+        if codec is None:
+            problems.append(f"its encoding header names {encoding!r}, which vetgate cannot "
+                            "decode (it was read as UTF-8)")
+        elif codec.name not in ("utf-8",):
+            declared_texts, declared_clean = _decode_all(parts, codec.name)
+            declared = _reading(declared_texts, f"as {encoding}, as its encoding header says")
+            if declared_texts != texts:
+                ignoring = _reading(texts, f"as UTF-8, ignoring its encoding header {encoding}")
+                # A NUL in the message means UTF-16/32 text: UTF-8 "decodes" it, uselessly.
+                if declared_clean and (not utf8_clean or b"\0" in fields.message):
+                    primary, others = declared, (ignoring,)
+                else:
+                    primary, others = ignoring, (declared,)
+    return Commit(
+        sha=sha,
+        parents=fields.parents,
+        author=primary.author,
+        committer=primary.committer,
+        author_time=author[2],
+        commit_time=committer[2],
+        message=primary.message,
+        encoding=encoding,
+        other_readings=others,
+        unreadable="; ".join(problems),
+    )
+
+
+def _parse_batch(output: bytes, shas: Sequence[str]) -> list[Commit]:
+    """The commits of one ``git cat-file --batch`` answer, in the order asked."""
+    commits: list[Commit] = []
+    position = 0
+    for sha in shas:
+        end = output.find(b"\n", position)
+        header = output[position:end if end >= 0 else len(output)].split()
+        if end < 0 or len(header) != 3:
+            what = header[1].decode("ascii", "replace") if len(header) == 2 else "unreadable"
+            raise GitError(
+                f"cannot read commit {sha}: the object is {what} in this repository; fetch it "
+                "(`git fetch`), or in a partial or damaged clone run `git fsck` to find what "
+                "is lost"
+            )
+        if header[1] != b"commit":
+            raise GitError(f"cannot read commit {sha}: it is a {header[1].decode()}, not a commit")
+        size = int(header[2])
+        data = output[end + 1:end + 1 + size]
+        position = end + 1 + size + 1  # the object is followed by a newline
+        commits.append(parse_commit_object(header[0].decode("ascii"), data))
+    return commits
+
+
+def read_commits(root: str, shas: Iterable[str]) -> list[Commit]:
+    """The commits named by full ``shas``, in that order, read from their objects.
+
+    One ``git cat-file --batch`` per 512 commits. ``GitError`` naming the object and the remedy
+    when one is missing (a partial or damaged clone).
+    """
+    wanted = list(shas)
+    commits: list[Commit] = []
+    for start in range(0, len(wanted), _BATCH):
+        chunk = wanted[start:start + _BATCH]
+        request = "".join(f"{sha}\n" for sha in chunk).encode("ascii")
+        proc = run_git(["cat-file", "--batch"], root, input=request)
+        commits.extend(_parse_batch(proc.stdout, chunk))
+    return commits
+
+
+def list_commits(root: str, rev_args: Sequence[str]) -> list[Commit]:
+    """The commits ``git rev-list REV_ARGS`` names, in its order, without reading any tree:
+    what classifying needs (identities and messages), cheap on any history and possible in a
+    clone that lacks blobs. ``paths`` are empty."""
+    shas = [token.decode("ascii") for token in git_stream(["rev-list", *rev_args], root,
+                                                           sep=b"\n") if token]
+    return read_commits(root, shas)
+
+
+
+def log_commits(root: str, rev_args: Sequence[str]) -> list[Commit]:
+    """The commits ``git log REV_ARGS`` names, in its order, each with the paths it touched
+    (``--name-status``, renames and copies detected; a merge: its dense combined diff)."""
+    logged = list(parse_log(git_stream([*LOG_ARGS, *rev_args], root)))
+    commits = read_commits(root, [item.sha for item in logged])
+    return [replace(commit, paths=item.paths, renames=item.renames)
+            for commit, item in zip(commits, logged, strict=True)]
