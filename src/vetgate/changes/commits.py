@@ -91,16 +91,22 @@ def _codec(encoding: str | None) -> codecs.CodecInfo | None:
         return None
 
 
-def _decode_all(parts: Sequence[bytes], codec: str) -> tuple[list[str], bool]:
-    """Every part decoded with ``codec`` (invalid bytes replaced) and whether all were clean."""
+def _decode_all(parts: Sequence[bytes], codec: str, fallback: Sequence[str] = ()
+                ) -> tuple[list[str], bool]:
+    """Every part decoded with ``codec`` and whether the message (the last part) was clean.
+
+    A part that does not decode takes its ``fallback`` text when one is given (UTF-8 header
+    fields of a UTF-16 message), else has its invalid bytes replaced.
+    """
     texts: list[str] = []
     clean = True
-    for part in parts:
+    for number, part in enumerate(parts):
         try:
             texts.append(part.decode(codec))
         except UnicodeDecodeError:
-            clean = False
-            texts.append(part.decode(codec, "replace"))
+            if number == len(parts) - 1:
+                clean = False
+            texts.append(fallback[number] if fallback else part.decode(codec, "replace"))
     return texts, clean
 
 
@@ -132,7 +138,7 @@ def parse_commit_object(sha: str, data: bytes) -> Commit:
             problems.append(f"its encoding header names {encoding!r}, which vetgate cannot "
                             "decode (it was read as UTF-8)")
         elif codec.name not in ("utf-8",):
-            declared_texts, declared_clean = _decode_all(parts, codec.name)
+            declared_texts, declared_clean = _decode_all(parts, codec.name, texts)
             declared = _reading(declared_texts, f"as {encoding}, as its encoding header says")
             if declared_texts != texts:
                 ignoring = _reading(texts, f"as UTF-8, ignoring its encoding header {encoding}")

@@ -39,8 +39,10 @@ class Commit:
     committer: Identity
     author_time: int  # unix seconds
     commit_time: int
-    # The full message, decoded as UTF-8 (invalid bytes replaced); for a pending commit, the
-    # message with comment lines and everything below the scissors line removed.
+    # The full message, read from the commit object (``vetgate.changes.commits``: as UTF-8, or as
+    # its encoding header declares when only that reads cleanly; invalid bytes replaced); for a
+    # pending commit, the message with comment lines and everything below the scissors line
+    # removed.
     message: str
     # Repository-relative paths this commit touched against its first parent, including the old
     # path of renames and the source of copies. For a merge: the paths whose merged content
