@@ -147,6 +147,11 @@ def parse_commit_object(sha: str, data: bytes) -> Commit:
                     primary, others = declared, (ignoring,)
                 else:
                     primary, others = ignoring, (declared,)
+    if "\0" in primary.message:
+        # git shows a message only up to its first NUL byte; read what it shows, and the rest.
+        whole = replace(primary, how=f"{primary.how}, past a NUL byte git does not show")
+        primary = replace(primary, message=primary.message.split("\0", 1)[0])
+        others = (*others, whole)
     return Commit(
         sha=sha,
         parents=fields.parents,
