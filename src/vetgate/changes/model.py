@@ -134,6 +134,16 @@ class FileChange:
 
 
 @dataclass(frozen=True)
+class ContentLink:
+    """A changed file whose content an AI commit of the range wrote under another path."""
+
+    path: str  # the changed file (its new path)
+    sha: str  # the commit that wrote the content
+    source: str  # where that commit wrote it
+    how: str  # "the same content", or how many of the file's lines it shares
+
+
+@dataclass(frozen=True)
 class ChangeSet:
     """What ``check`` evaluates."""
 
@@ -144,3 +154,6 @@ class ChangeSet:
     commits: tuple[Commit, ...]  # oldest first; a staged change has the one pending commit
     files: tuple[FileChange, ...]
     branch: str | None = None  # the head branch, when known
+    # Files linked by content to AI commits of the range (``vetgate.changes.links``): set once
+    # provenance has found those commits; the engine counts them as commits that touched it.
+    content_links: tuple[ContentLink, ...] = ()

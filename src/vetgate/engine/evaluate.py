@@ -48,6 +48,12 @@ class _PathHistory:
             # A merge's paths are what it wrote itself (content that differs from every parent).
             for path in commit.paths:
                 self._by_name.setdefault(self._find(path), []).append(position)
+        # Content an AI commit wrote under another name, found without git's rename detection.
+        position_of = {commit.sha: position for position, commit in enumerate(change.commits)}
+        self._linked: dict[str, list[int]] = {}
+        for link in change.content_links:
+            if link.sha in position_of:
+                self._linked.setdefault(link.path, []).append(position_of[link.sha])
 
     def _find(self, name: str) -> str:
         parent = self._parent.get(name, name)
@@ -64,7 +70,7 @@ class _PathHistory:
 
     def positions(self, file: FileChange) -> list[int]:
         """Positions in ``change.commits`` of the commits that touched any name of ``file``."""
-        found: set[int] = set()
+        found: set[int] = set(self._linked.get(file.path, ()))
         for path in file.paths:
             found.update(self._by_name.get(self._find(path), ()))
         return sorted(found)
@@ -184,8 +190,19 @@ def _evaluate_rule(rule: Rule, policy: Policy, change: ChangeSet,
         paths=scope.paths,
         origin=origin_seen,
         requirements=requirements,
-        evidence=_ai_evidence(scope.commits, origins),
+        evidence=_ai_evidence(scope.commits, origins) + _link_evidence(change, scope.paths),
         reason=reason,
+    )
+
+
+def _link_evidence(change: ChangeSet, paths: Sequence[str]) -> tuple[Evidence, ...]:
+    """Why a file counts as written by a commit that never touched its path."""
+    wanted = set(paths)
+    return tuple(
+        Evidence(detector="content", kind="ai", where="content link",
+                 detail=f"{link.path} has {link.how} as {link.source} written by commit "
+                 f"{link.sha[:10]}")
+        for link in change.content_links if link.path in wanted
     )
 
 

@@ -252,6 +252,23 @@ class JudgeInputs:
     traces: Mapping[str, tuple[Mapping[str, object], ...]] | None = None
 
 
+def _with_content_links(root: str, policy: Policy, change: ChangeSet,
+                        origins: Sequence[CommitOrigin]) -> ChangeSet:
+    """``change`` with its files linked by content to the range's AI commits (content moved
+    where git recorded no rename: copy then delete, a move above diff.renameLimit)."""
+    ai_shas = [o.sha for o in origins if o.sha and o.counts_as == "ai"]
+    if change.mode != "range" or not ai_shas:
+        return change
+    from dataclasses import replace
+
+    from vetgate.changes.links import content_links
+
+    matcher = policy.matcher
+    judged = None if policy.coverage != "ignore" or matcher is None else (
+        lambda path: bool(matcher.rules_for(path)))
+    return replace(change, content_links=content_links(root, change, ai_shas, judged))
+
+
 def judge(root: str, policy: Policy, change: ChangeSet, evidence: JudgeInputs | None = None, *,
           warn_only: bool = False) -> CheckResult:
     """Judge a collected ``change`` by ``policy``: provenance, review and signature evidence are
@@ -273,6 +290,7 @@ def judge(root: str, policy: Policy, change: ChangeSet, evidence: JudgeInputs | 
     context = ProvenanceContext(env=evidence.env, branch=evidence.branch,
                                 labels=evidence.labels or (), notes=notes, traces=traces)
     origins = classify_with(policy.origin, change.commits, context)
+    change = _with_content_links(root, policy, change, origins)
 
     reviews = evidence.reviews
     if reviews is None and evidence.client is not None and "reviews" in needs:
