@@ -95,7 +95,17 @@ def test_empty_repository_exits_2(repo: GitRepo, capsys: pytest.CaptureFixture[s
         (["nosuch..HEAD"], "bad revision range 'nosuch..HEAD'"),
         (["--window", "soon"], "--window 'soon': give a number of days or weeks"),
         (["--fix-pattern", "(unclosed"], "--fix-pattern '(unclosed' is not a valid regular"),
-        (["--since", "whenever"], "--since 'whenever': git could not read a date"),
+        (["--since", "whenever"], "--since 'whenever' is not a date vetgate reads; use "
+                                  "YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], @UNIX-SECONDS, "
+                                  "now, or 'N seconds|minutes|hours|days|weeks|months|years ago'"),
+        (["--since", "2026-13-45"], "--since '2026-13-45' is not a date (month must be in 1..12)"),
+        (["--until", "2026-02-30"], "--until '2026-02-30' is not a date (day is out of range"),
+        (["--since", "2026-01-01T25:00"], "--since '2026-01-01T25:00' is not a date (hour must"),
+        (["--since", "2026-01-01T10:00+25:00"], "the time zone '+25:00' is not a UTC offset"),
+        (["--since", "3 fortnights ago"], "--since '3 fortnights ago' is not a date vetgate reads"),
+        (["--since", "2024-02-01", "--until", "2024-01-01"],
+         "--since '2024-02-01' is after --until '2024-01-01': no commit can lie between them"),
+        (["--window", "99999999d"], "--window '99999999d': the window may be at most 36,500 days"),
         (["--policy", "missing.yaml"], "missing.yaml"),
     ],
 )
@@ -167,12 +177,41 @@ def test_audit_never_writes_git_config(history: dict[str, str], repo: GitRepo) -
     assert not (repo.path / ".git" / "objects" / "info" / "commit-graph").exists()
 
 
-def test_shallow_clone_is_said(history: dict[str, str], repo: GitRepo, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_shallow_clone_is_refused_with_the_remedy(history: dict[str, str], repo: GitRepo,
+                                                   tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    clone = tmp_path / "depth1"
+    repo.git("clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone))
+    assert main(["audit", "-C", str(clone), "--format", "json"]) == 2
+    assert capsys.readouterr().err == (
+        "vetgate: error: this clone is shallow (its history is cut off at 1 commit): fixes of "
+        "older code cannot be blamed and the figures would be too low; fetch the whole history "
+        "(`git fetch --unshallow`; in CI `fetch-depth: 0` for actions/checkout or `GIT_DEPTH: 0` "
+        "on GitLab), or pass --allow-shallow to audit only the history in hand\n"
+    )
+
+
+def test_shallow_clone_on_request_is_said(history: dict[str, str], repo: GitRepo,
+                                          tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
     clone = tmp_path / "shallow"
     repo.git("clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone))
-    assert main(["audit", "-C", str(clone), "--format", "json"]) == 0
+    assert main(["audit", "-C", str(clone), "--format", "json", "--allow-shallow"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["commits"] == 2 and data["method"]["shallow"] is True
     assert any("Shallow clone" in note for note in data["method"]["notes"])
-    assert "vetgate-policy" in data["rules"]  # the built-in rule over the policy files
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "commits"),
+    [("2023-11-15", None, 3), (None, "2023-11-16", 3), ("@1700086400", "@1700172800", 2),
+     ("2023-11-15T22:13:20+00:00", "2023-11-16T23:13:20+01:00", 2), ("now", None, 0),
+     ("100 years ago", None, 4), ("100.years.ago", None, 4)],
+)
+def test_accepted_date_forms(history: dict[str, str], repo: GitRepo, since: str | None,
+                             until: str | None, commits: int,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    args = [*(["--since", since] if since else []), *(["--until", until] if until else [])]
+    assert main(["audit", "-C", str(repo.path), "--format", "json", *args]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["commits"] == commits and data["since"] == since and data["until"] == until

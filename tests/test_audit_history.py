@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import GitRepo, make_repo
-from vetgate.changes import history
+from vetgate.changes import blame, history
 from vetgate.changes.history import RevisionSelection
 from vetgate.errors import GitError, UsageError
 
@@ -142,8 +142,8 @@ def test_removed_lines_numbers_lines_in_the_parent(repo: GitRepo) -> None:
     parent = repo.head()
     fix = repo.commit("fix", {"q.sql": "select 1;\n-- keep\nselect 3;\n",
                               "w.py": "a = 1\nb  =  2\n"})  # whitespace-only change in w.py
-    removed = history.removed_lines(str(repo.path), fix, parent)
-    assert removed == (history.RemovedLines("q.sql", ((3, "-- old comment"), (4, "select 2;"))),)
+    removed = blame.removed_lines(str(repo.path), fix, parent)
+    assert removed == (blame.RemovedLines("q.sql", ((3, "-- old comment"), (4, "select 2;"))),)
 
 
 def test_removed_lines_excludes_by_pathspec_and_skips_binary(repo: GitRepo) -> None:
@@ -153,16 +153,16 @@ def test_removed_lines_excludes_by_pathspec_and_skips_binary(repo: GitRepo) -> N
     fix = repo.commit("fix", {"d/data.json": '{"a": 2}\n', "src/code.py": "x = 2\n",
                               "img.bin": b"\0\2"})
     root = str(repo.path)
-    removed = history.removed_lines(root, fix, parent, [":(exclude,glob)**/*.json"])
-    assert removed == (history.RemovedLines("src/code.py", ((1, "x = 1"),)),)
-    assert history.changed_paths(root, parent, fix, [":(exclude,glob)**/*.json"]) == (
+    removed = blame.removed_lines(root, fix, parent, [":(exclude,glob)**/*.json"])
+    assert removed == (blame.RemovedLines("src/code.py", ((1, "x = 1"),)),)
+    assert blame.changed_paths(root, parent, fix, [":(exclude,glob)**/*.json"]) == (
         "img.bin", "src/code.py")
 
 
 def test_blame_ranges_names_the_commit_per_line(repo: GitRepo) -> None:
     first = repo.commit("one", {"f.py": "a\nb\nc\nd\n"})
     second = repo.commit("two", {"f.py": "a\nB\nc\nD\n"})
-    lines = history.blame_ranges(str(repo.path), second, "f.py", ((1, 2), (4, 4)))
+    lines = blame.blame_ranges(str(repo.path), second, "f.py", ((1, 2), (4, 4)))
     assert [(b.line, b.sha) for b in lines] == [(1, first), (2, second), (4, second)]
     assert not any(b.boundary for b in lines)  # the root commit is blamed like any other
 
@@ -177,7 +177,7 @@ def test_commit_facts(repo: GitRepo) -> None:
 
 @given(st.lists(st.integers(min_value=1, max_value=500), max_size=60))
 def test_to_ranges_covers_exactly_the_lines(numbers: list[int]) -> None:
-    ranges = history.to_ranges(numbers)
+    ranges = blame.to_ranges(numbers)
     covered = [n for start, end in ranges for n in range(start, end + 1)]
     assert covered == sorted(set(numbers))
     assert all(a[1] + 1 < b[0] for a, b in itertools.pairwise(ranges))
@@ -202,7 +202,7 @@ def _c_quote(raw: bytes) -> bytes:
 
 @given(st.binary(min_size=1, max_size=40).filter(lambda b: b"\0" not in b))
 def test_unquote_path_inverts_git_quoting(raw: bytes) -> None:
-    assert history.unquote_path(_c_quote(raw)) == raw
+    assert blame.unquote_path(_c_quote(raw)) == raw
 
 
 def test_unquote_path_real_git_output(repo: GitRepo) -> None:
@@ -211,13 +211,13 @@ def test_unquote_path_real_git_output(repo: GitRepo) -> None:
     parent = repo.head()
     fix = repo.commit("fix", {name: "b\n"})
     # core.quotepath=false keeps UTF-8 readable, but the tab still makes git quote the path.
-    assert history.removed_lines(str(repo.path), fix, parent)[0].path == name
+    assert blame.removed_lines(str(repo.path), fix, parent)[0].path == name
 
 
 def test_blame_since_sends_older_lines_to_a_boundary(repo: GitRepo) -> None:
     repo.commit("old", {"f.py": "a\nb\n"}, env=_dated(1_600_000_000))
     new = repo.commit("new", {"f.py": "a\nB\n"}, env=_dated(1_700_000_000))
-    lines = history.blame_ranges(str(repo.path), new, "f.py", ((1, 2),), since=1_650_000_000)
+    lines = blame.blame_ranges(str(repo.path), new, "f.py", ((1, 2),), since=1_650_000_000)
     assert [(b.line, b.sha == new, b.boundary) for b in lines] == [(1, False, True),
                                                                    (2, True, False)]
 
@@ -234,9 +234,9 @@ def test_removed_lines_skip_symlinks_and_submodules(repo: GitRepo, tmp_path: Pat
     (repo.path / "link").unlink()
     (repo.path / "link").symlink_to("other")
     fix = repo.commit("fix", {"code.py": "a = 2\n"})
-    assert history.changed_paths(str(repo.path), parent, fix) == ("code.py", "link", "sub")
-    removed = history.removed_lines(str(repo.path), fix, parent)
-    assert removed == (history.RemovedLines("code.py", ((1, "a = 1"),)),)
+    assert blame.changed_paths(str(repo.path), parent, fix) == ("code.py", "link", "sub")
+    removed = blame.removed_lines(str(repo.path), fix, parent)
+    assert removed == (blame.RemovedLines("code.py", ((1, "a = 1"),)),)
 
 
 def test_blame_explains_a_missing_ignore_revs_file(repo: GitRepo) -> None:
@@ -244,6 +244,6 @@ def test_blame_explains_a_missing_ignore_revs_file(repo: GitRepo) -> None:
     repo.git("config", "blame.ignoreRevsFile", ".git-blame-ignore-revs")
     with pytest.raises(GitError, match=r"blame.ignoreRevsFile names '.git-blame-ignore-revs', "
                                        r"which this repository does not have; create it"):
-        history.blame_ranges(str(repo.path), sha, "f.py", ((1, 1),))
+        blame.blame_ranges(str(repo.path), sha, "f.py", ((1, 1),))
     repo.write(".git-blame-ignore-revs", "")
-    assert [b.sha for b in history.blame_ranges(str(repo.path), sha, "f.py", ((1, 1),))] == [sha]
+    assert [b.sha for b in blame.blame_ranges(str(repo.path), sha, "f.py", ((1, 1),))] == [sha]

@@ -115,3 +115,74 @@ def test_revert_naming_a_commit_that_is_not_here(repo: GitRepo) -> None:
 def _revert(repo: GitRepo, sha: str) -> str:
     repo.git("revert", "--no-edit", sha)
     return repo.head()
+
+
+def test_parse_github_squash_reverts() -> None:
+    squash = 'Revert "fix: x (#11)" (#12)\n\nReverts org/repo#11\n'
+    assert parse_revert(squash) == RevertMessage((), "fix: x (#11)", 11)
+    cut = 'Revert "feat: a very long title that GitHub cut \u2026" (#359)\n'
+    claim = parse_revert(cut)
+    assert claim is not None and claim.matches_subject("feat: a very long title that GitHub cut "
+                                                       "short (#300)")
+    assert not claim.matches_subject("feat: another title")
+    assert parse_revert('Reapply "feat: y"\n') == RevertMessage((), 'Revert "feat: y"')
+
+
+def test_parse_conventional_reverts() -> None:
+    listed = "revert: undo PR checkout (#937)\n\nReverts the following commits:\n- f669191 fix: " \
+             "a (#931)\n- 21e3fe0 Fix b (#851)\n"
+    assert parse_revert(listed) == RevertMessage(("f669191", "21e3fe0"), None)
+    assert parse_revert("revert(api)!: drop it\n\nRefs: 676104e, a215868\n") == RevertMessage(
+        ("676104e", "a215868"), None)
+    assert parse_revert("revert: something\n\nReverts org/r#4\n") == RevertMessage((), None, 4)
+    assert parse_revert("revert: decaffed 1234567\n") == RevertMessage((), None)
+
+
+def test_squash_revert_without_sha_line_is_a_revert_never_a_fix(repo: GitRepo) -> None:
+    repo.commit("feat: base (#10)", {"a.py": "a = 1\n"})
+    fix = repo.commit("fix: x (#11)", {"a.py": "a = 2\n"})
+    other = repo.commit("feat: other (#13)", {"b.py": "b = 1\n"})
+    revert = repo.commit('Revert "fix: x (#11)" (#12)\n\nReverts org/repo#11\n',
+                         {"a.py": "a = 1\n"})
+    root = str(repo.path)
+    scan = scan_history(root, RevisionSelection(), compile_fix_pattern(None), Progress("never"))
+    assert [f.sha for f in scan.fixes] == [fix]  # the revert is not a fix blaming `fix`
+    assert _scan_reverts(repo) == {fix: revert}
+    assert other not in _scan_reverts(repo)
+
+
+def test_revert_by_pull_request_number_alone(repo: GitRepo) -> None:
+    landed = repo.commit("feat: renamed later (#21)", {"a.py": "a = 1\n"})
+    repo.commit("feat: unrelated", {"b.py": "b = 1\n"})
+    revert = repo.commit('Revert "feat: the title it had" (#22)\n\nReverts org/repo#21\n',
+                         remove=["a.py"])
+    assert _scan_reverts(repo) == {landed: revert}
+
+
+def test_revert_of_a_merge_reverts_what_it_brought_in(repo: GitRepo) -> None:
+    base = repo.commit("feat: base", {"a.py": "a = 1\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    one = repo.commit("feat: one", {"t1.py": "1\n"})
+    two = repo.commit("feat: two", {"t2.py": "2\n"})
+    repo.git("checkout", "-q", "main")
+    main_only = repo.commit("feat: main", {"m.py": "m\n"})
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #5 from org/topic", "topic")
+    merge = repo.head()
+    repo.git("revert", "--no-edit", "-m", "1", merge)
+    revert = repo.head()
+    assert _scan_reverts(repo) == {one: revert, two: revert}
+    assert base != main_only
+    # Reverting that revert re-lands the merge: nothing stays reverted.
+    repo.git("revert", "--no-edit", revert)
+    assert _scan_reverts(repo) == {}
+
+
+def test_squash_revert_of_a_merged_pull_request(repo: GitRepo) -> None:
+    repo.commit("feat: base", {"a.py": "a = 1\n"})
+    repo.git("checkout", "-q", "-b", "topic")
+    one = repo.commit("feat: one", {"t1.py": "1\n"})
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge pull request #5 from org/topic", "topic")
+    revert = repo.commit('Revert "Merge pull request #5 from org/topic" (#6)\n\nReverts org/r#5\n',
+                         remove=["t1.py"])
+    assert _scan_reverts(repo) == {one: revert}

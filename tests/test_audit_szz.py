@@ -244,3 +244,26 @@ def test_non_utf8_file_name(repo: GitRepo) -> None:
     first = repo.commit("feat: cafe", {name: "x = 1\n"}, env=_at(0))
     fix = _fix(repo, "fix: cafe", {name: "x = 2\n"}, 1)
     assert set(run_szz(str(repo.path), [fix], "r").inducing) == {first}
+
+
+HOSTILE_NAMES = [
+    "My App/AppDelegate.swift",  # git appends a tab to a name with a space in patch headers
+    "with space.py", "trailing space .py", " leading.py", "tab\there.py", "new\nline.py",
+    '"quoted".py', "back\\slash.py", "ünïcødé/ß.py", os.fsdecode(b"caf\xe9 latin1.py"),
+    "-dash.py", "a b/c d/e f.py",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_paths_are_blamed(repo: GitRepo, name: str) -> None:
+    intro = repo.commit("feat: add", {name: "a = 1\nb = 1\n"}, env=_at(0))
+    fix = _fix(repo, "fix: b", {name: "a = 1\nb = 2\n"}, 1)
+    outcome = blame_fix(str(repo.path), fix, exclude_pathspecs())
+    assert (outcome.kind, outcome.candidates, outcome.blamed_lines) == ("blamed", (intro,), 1)
+
+
+def test_hostile_paths_in_one_fix(repo: GitRepo) -> None:
+    intro = repo.commit("feat: add", dict.fromkeys(HOSTILE_NAMES, "a = 1\nb = 1\n"), env=_at(0))
+    fix = _fix(repo, "fix: b", dict.fromkeys(HOSTILE_NAMES, "a = 1\nb = 2\n"), 1)
+    outcome = blame_fix(str(repo.path), fix, exclude_pathspecs())
+    assert outcome.candidates == (intro,) and outcome.blamed_lines == len(HOSTILE_NAMES)

@@ -207,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--progress", choices=("always", "auto", "never"), default="auto",
                        help="progress on stderr: auto (default) when stderr is a terminal; "
                             "never also silences hints")
+    audit.add_argument("--allow-shallow", action="store_true",
+                       help="audit a shallow clone's cut-off history (refused by default)")
     _add_policy(audit)
 
     hook = sub.add_parser(

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field, replace
 from vetgate.audit.aggregate import Aggregator
 from vetgate.audit.model import AuditReport, Method
 from vetgate.audit.progress import Progress
-from vetgate.audit.reverts import parse_revert, reverted_commits
+from vetgate.audit.reverts import (
+    TRUNCATED,
+    RevertMessage,
+    parse_revert,
+    pull_request_number,
+    reverted_commits,
+)
 from vetgate.audit.szz import (
     DATA_NAMES,
     DATA_SUFFIXES,
@@ -63,6 +69,8 @@ class AuditOptions:
     szz: SzzVariant = "r"
     window_days: int | None = None
     fix_pattern: str | None = None
+    since_label: str | None = None  # --since/--until as the user wrote them (the selection holds
+    until_label: str | None = None  # the unix times they resolved to)
 
 
 @dataclass
@@ -74,34 +82,71 @@ class HistoryScan:
     fixes: list[FixCommit] = field(default_factory=list)
     revert_claims: dict[str, tuple[str, ...]] = field(default_factory=dict)  # revert → names
     revert_times: dict[str, int] = field(default_factory=dict)  # revert sha → commit date
-    subject_reverts: int = 0  # `Revert "<subject>"` commits without a sha line
-    subject_resolved: int = 0  # ... of which found their commit by subject
+    subject_reverts: int = 0  # reverts without a sha line (by subject or pull request number)
+    subject_resolved: int = 0  # ... of which found their commit
+
+
+class _WaitingReverts:
+    """Reverts without a sha line, waiting for the nearest older commit they name by subject or
+    by pull request number (history streams newest first, so it can only come later)."""
+
+    def __init__(self) -> None:
+        self.by_subject: dict[str, list[str]] = {}
+        self.truncated: list[tuple[str, RevertMessage]] = []  # GitHub cut the subject with "…"
+        self.by_pr: dict[int, list[str]] = {}
+        self.claims: dict[str, RevertMessage] = {}
+
+    def add(self, sha: str, claim: RevertMessage) -> None:
+        self.claims[sha] = claim
+        if claim.subject is not None and claim.subject.endswith(TRUNCATED):
+            self.truncated.append((sha, claim))
+        elif claim.subject is not None:
+            self.by_subject.setdefault(claim.subject, []).append(sha)
+        if claim.pr is not None:
+            self.by_pr.setdefault(claim.pr, []).append(sha)
+
+    def match(self, subject: str) -> list[str]:
+        """The waiting reverts that name a commit with ``subject``; they stop waiting."""
+        if not self.claims:
+            return []
+        found = list(self.by_subject.pop(subject, ()))
+        number = pull_request_number(subject)
+        if number is not None:
+            found += self.by_pr.pop(number, ())
+        if self.truncated:
+            found += [sha for sha, claim in self.truncated if claim.matches_subject(subject)]
+        matched = [sha for sha in dict.fromkeys(found) if self.claims.pop(sha, None) is not None]
+        if matched and self.truncated:
+            self.truncated = [(sha, c) for sha, c in self.truncated if sha in self.claims]
+        return matched
 
 
 def scan_history(root: str, selection: RevisionSelection, fix_re: re.Pattern[str],
                  progress: Progress) -> HistoryScan:
-    """The first pass: count commits, find the newest date, the reverts and the fix commits."""
+    """The first pass: count commits, find the newest date, the reverts and the fix commits.
+
+    Merges stream by too, uncounted: a revert may name one by subject or pull request number.
+    A revert is never a fix, whatever its message says (``Revert "fix: x"``).
+    """
     scan = HistoryScan()
-    # `Revert "<subject>"` commits without a sha line wait here for the nearest older commit with
-    # that subject; history is newest first, so it can only come later in the stream.
-    waiting: dict[str, list[str]] = {}
-    for entry in history.iter_log(root, selection):
+    waiting = _WaitingReverts()
+    for entry in history.iter_log(root, selection, merges=True):
+        for revert in waiting.match(entry.subject):
+            scan.revert_claims[revert] = (entry.sha,)
+            scan.subject_resolved += 1
+        if len(entry.parents) > 1:
+            continue
         scan.commits += 1
         if scan.newest is None or entry.commit_time > scan.newest:
             scan.newest = entry.commit_time
-        subject = entry.subject
-        if waiting and subject in waiting:
-            for revert in waiting.pop(subject):
-                scan.revert_claims[revert] = (entry.sha,)
-                scan.subject_resolved += 1
         claim = parse_revert(entry.message)
         if claim is not None:
             scan.revert_times[entry.sha] = entry.commit_time
             if claim.shas:
                 scan.revert_claims[entry.sha] = claim.shas
-            elif claim.subject is not None:
+            else:
                 scan.subject_reverts += 1
-                waiting.setdefault(claim.subject, []).append(entry.sha)
+                waiting.add(entry.sha, claim)
         elif fix_re.search(entry.message):
             parent = entry.parents[0] if entry.parents else None
             scan.fixes.append(FixCommit(entry.sha, parent, entry.commit_time))
@@ -111,16 +156,27 @@ def scan_history(root: str, selection: RevisionSelection, fix_re: re.Pattern[str
 
 
 def resolve_reverts(root: str, scan: HistoryScan) -> tuple[dict[str, tuple[str, ...]], int]:
-    """Revert sha → full shas it reverts; and how many claims named no commit here."""
+    """Revert sha → full shas it reverts; and how many claims named no commit here.
+
+    A revert of a merge reverts the commits the merge brought in (``M^1..M``, without merges):
+    merges are not in the commit population, what they merged is.
+    """
     names = {name for claims in scan.revert_claims.values() for name in claims}
     resolved = history.resolve_commits(root, names)
+    full_names = {sha for sha in resolved.values() if sha}
+    merged = {sha: history.merged_commits(root, sha)
+              for sha, facts in history.commit_parents(root, full_names).items()
+              if len(facts) > 1}
     targets: dict[str, tuple[str, ...]] = {}
     unresolved = 0
     for revert, claims in scan.revert_claims.items():
-        full = tuple(sha for sha in (resolved.get(name) for name in claims) if sha)
+        full = [sha for sha in (resolved.get(name) for name in claims) if sha]
         unresolved += len(claims) - len(full)
-        if full:
-            targets[revert] = full
+        expanded = tuple(dict.fromkeys(
+            inner for sha in full for inner in merged.get(sha, (sha,)) if inner != revert
+        ))
+        if expanded:
+            targets[revert] = expanded
     return targets, unresolved
 
 
@@ -292,8 +348,8 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
     return AuditReport(
         range=options.selection.rev_range,
         head=head,
-        since=options.selection.since,
-        until=options.selection.until,
+        since=options.since_label or options.selection.since,
+        until=options.until_label or options.selection.until,
         commits=aggregator.commits,
         commits_in_rates=aggregator.commits_in_rates,
         first_time=aggregator.first_time,

@@ -3,8 +3,11 @@
 A revert is recognised by git's own message: the body line ``This reverts commit <sha>.`` (full
 or abbreviated sha, also git's ``--reference`` form ``This reverts commit <sha> (<subject>,
 <date>).``), which ``Revert "<subject>"`` and ``Reapply "<subject>"`` commits carry. A
-``Revert "<subject>"`` commit without that line is matched to the nearest older commit whose
-subject is exactly ``<subject>``.
+``Revert "<subject>"`` commit without that line (GitHub's squash of a revert pull request:
+``Revert "fix: x (#11)" (#12)``, body ``Reverts org/repo#11``) is matched to the nearest older
+commit whose subject is exactly ``<subject>`` (its start, when GitHub cut it short with "…"), or
+that landed pull request #11. Conventional ``revert: …`` commits name the shas in their body.
+A revert of a merge reverts the commits the merge brought in (see ``vetgate.audit.pipeline``).
 
 Reverts of reverts: a revert of a revert restores the original, so the original is not counted as
 reverted. In general a revert is *effective* when no effective revert reverts it, and a commit is
@@ -19,27 +22,71 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 _REVERT_LINE_RE = re.compile(r"^This reverts commit ([0-9a-fA-F]{7,64})\b", re.MULTILINE)
-_REVERT_SUBJECT_RE = re.compile(r'\A(?:Revert|Reapply) "(.*)"\s*\Z')
+# `Revert "<subject>"`, with the ` (#12)` GitHub appends when it squash-merges the revert's PR.
+_REVERT_SUBJECT_RE = re.compile(r'\A(Revert|Reapply) "(.*)"(?:\s*\(#\d+\))?\s*\Z')
+# GitHub's revert button writes the PR body `Reverts owner/repo#11`; squashed, no sha line is left.
+_REVERTS_PR_RE = re.compile(r"^Reverts\s+(?:[\w.-]+/[\w.-]+)?#(\d+)\s*$", re.MULTILINE)
+# Conventional Commits: `revert: <subject>` / `revert(scope)!: ...`, the reverted shas in the body.
+_CONVENTIONAL_RE = re.compile(r"\Arevert(?:\([^)]*\))?!?:", re.IGNORECASE)
+_BODY_SHA_RE = re.compile(r"(?<![0-9A-Za-z])([0-9a-fA-F]{7,64})(?![0-9A-Za-z])")
+# A pull request's number in its squash subject `... (#11)` or its merge `Merge pull request #11`.
+_SQUASH_PR_RE = re.compile(r"\(#(\d+)\)\s*\Z")
+_MERGE_PR_RE = re.compile(r"\AMerge pull request #(\d+) ")
+TRUNCATED = "\u2026"  # GitHub shortens long PR titles with "…"
 
 
 @dataclass(frozen=True)
 class RevertMessage:
-    """What a commit message says it reverts."""
+    """What a commit message says it reverts.
 
-    shas: tuple[str, ...]  # full or abbreviated shas from "This reverts commit X" lines
+    A message with sha lines names its commits; one without names a subject (``Revert
+    "<subject>"``, possibly cut short with "…") and/or a pull request (``Reverts org/repo#11``),
+    to be matched with the nearest older commit. A revert with neither claims nothing findable
+    (``revert: undo x``): it is still a revert, never a fix.
+    """
+
+    shas: tuple[str, ...]  # full or abbreviated shas
     subject: str | None  # the quoted subject of `Revert "<subject>"`, when there are no shas
+    pr: int | None = None  # the pull request number of `Reverts org/repo#N`, when no shas
+
+    def matches_subject(self, subject: str) -> bool:
+        """True when ``subject`` is the one this revert names (or starts it, when cut short)."""
+        if self.subject is None:
+            return False
+        if self.subject.endswith(TRUNCATED):
+            return subject.startswith(self.subject[: -len(TRUNCATED)].rstrip())
+        return subject == self.subject
+
+
+def pull_request_number(subject: str) -> int | None:
+    """The pull request a squash (``… (#11)``) or merge (``Merge pull request #11 …``) commit
+    landed, from its subject; None otherwise."""
+    match = _SQUASH_PR_RE.search(subject) or _MERGE_PR_RE.match(subject)
+    return int(match.group(1)) if match else None
 
 
 def parse_revert(message: str) -> RevertMessage | None:
     """The revert claims of a message, or None when it is not a revert."""
     shas = tuple(dict.fromkeys(m.lower() for m in _REVERT_LINE_RE.findall(message)))
     subject_line = message.split("\n", 1)[0].strip()
-    match = _REVERT_SUBJECT_RE.match(subject_line)
     if shas:
         return RevertMessage(shas, None)
-    if match and subject_line.startswith("Revert"):
-        return RevertMessage((), match.group(1))
-    return None
+    body = message.split("\n", 1)[1] if "\n" in message else ""
+    if _CONVENTIONAL_RE.match(subject_line):
+        listed = tuple(dict.fromkeys(m.lower() for m in _BODY_SHA_RE.findall(body)
+                                     if len(m) >= 12 or (any(c.isalpha() for c in m)
+                                         and any(c.isdigit() for c in m))))
+        pr = _REVERTS_PR_RE.search(body)
+        return RevertMessage(listed, None, int(pr.group(1)) if pr and not listed else None)
+    match = _REVERT_SUBJECT_RE.match(subject_line)
+    if match is None:
+        return None
+    pr = _REVERTS_PR_RE.search(body)
+    number = int(pr.group(1)) if pr else None
+    if match.group(1) == "Revert":
+        return RevertMessage((), match.group(2), number)
+    # `Reapply "<subject>"` without a sha line reverts the revert `Revert "<subject>"`.
+    return RevertMessage((), f'Revert "{match.group(2)}"', number)
 
 
 def effective_reverts(targets: Mapping[str, tuple[str, ...]]) -> dict[str, bool]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from vetgate.audit.reverts import reapplied_original
-from vetgate.changes import history
+from vetgate.changes import blame, history
 from vetgate.errors import UsageError
 
 SzzVariant = Literal["b", "l", "r"]
@@ -166,23 +166,23 @@ def blame_fix(root: str, fix: FixCommit, exclude: Sequence[str],
     """
     if fix.parent is None:
         return FixBlame(fix, "no_parent")
-    removed = history.removed_lines(root, fix.sha, fix.parent, exclude)
+    removed = blame.removed_lines(root, fix.sha, fix.parent, exclude)
     wanted: list[tuple[str, tuple[tuple[int, int], ...]]] = []
     for item in removed:
         if is_data_path(item.path):
             continue
         numbers = [number for number, text in item.lines if is_blameable(item.path, text)]
         if numbers:
-            wanted.append((item.path, history.to_ranges(numbers)))
+            wanted.append((item.path, blame.to_ranges(numbers)))
     if not wanted:
-        touched = history.changed_paths(root, fix.parent, fix.sha, exclude)
+        touched = blame.changed_paths(root, fix.parent, fix.sha, exclude)
         source = [path for path in touched if not is_data_path(path)]
         return FixBlame(fix, "ghost" if source else "data_only")
     since = None if max_age_seconds is None else fix.commit_time - max_age_seconds
     counts: dict[str, int] = {}
     lines = 0
     for path, ranges in wanted:
-        for blamed in history.blame_ranges(root, fix.parent, path, ranges, since=since):
+        for blamed in blame.blame_ranges(root, fix.parent, path, ranges, since=since):
             if blamed.boundary or blamed.sha == fix.sha:
                 continue
             counts[blamed.sha] = counts.get(blamed.sha, 0) + 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -29,7 +29,6 @@ _LOG_OPTIONS = (
 )
 _SHA_RE = re.compile(rb"\A[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
 _NUMSTAT_RE = re.compile(rb"\A\n?(\d+|-)\t(\d+|-)\t")
-_HUNK_RE = re.compile(rb"\A@@ -(\d+)(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _T = TypeVar("_T")
 
 
@@ -90,14 +89,6 @@ class HistoryCommit:
     @property
     def lines(self) -> int:
         return sum(item.lines for item in self.files)
-
-
-@dataclass(frozen=True)
-class RemovedLines:
-    """The lines a commit removed or changed in one file, numbered as in its parent."""
-
-    path: str  # the path in the parent (the old path of a rename)
-    lines: tuple[tuple[int, str], ...]  # (1-based line number in the parent, line text)
 
 
 @dataclass(frozen=True)
@@ -165,6 +156,8 @@ def resolve_date(root: str, option: str, text: str) -> int:
         seconds = int(value)
     except ValueError as exc:
         raise UsageError(f"{option} {text!r}: git could not read a date in it") from exc
+    if seconds >= 1 << 63:  # git prints a date before 1970 as an unsigned 64-bit number
+        return 0
     lowered = text.strip().lower()
     if abs(seconds - time.time()) < 3 and lowered not in ("now", "today", "today.now"):
         raise UsageError(
@@ -189,6 +182,21 @@ def is_shallow(root: str) -> bool:
     """True in a shallow clone (history is cut off; old fixes may have no parent here)."""
     proc = run_git(["rev-parse", "--is-shallow-repository"], root)
     return proc.stdout.strip() == b"true"
+
+
+def refuse_shallow(root: str) -> None:
+    """``GitError`` with the remedy in a shallow clone: its history is cut off, so an audit of it
+    would rate a fragment (a depth-1 clone: one commit, 0% failures) as if it were the whole."""
+    if not is_shallow(root):
+        return
+    cut = len(shallow_commits(root))
+    raise GitError(
+        f"this clone is shallow (its history is cut off at {cut:,} commit"
+        f"{'' if cut == 1 else 's'}): fixes of older code cannot be blamed and the figures would "
+        "be too low; fetch the whole history (`git fetch --unshallow`; in CI `fetch-depth: 0` "
+        "for actions/checkout or `GIT_DEPTH: 0` on GitLab), or pass --allow-shallow to audit "
+        "only the history in hand"
+    )
 
 
 def shallow_commits(root: str) -> frozenset[str]:
@@ -251,13 +259,16 @@ def _chunks(items: Iterable[_T], size: int = 512) -> Iterator[list[_T]]:
         yield chunk
 
 
-def iter_log(root: str, selection: RevisionSelection) -> Iterator[LogEntry]:
-    """Every non-merge commit of ``selection``, newest first, without diffs (the cheap pass).
+def iter_log(root: str, selection: RevisionSelection, *,
+             merges: bool = False) -> Iterator[LogEntry]:
+    """Every non-merge commit of ``selection`` (and merges when asked), newest first, without
+    diffs (the cheap pass).
 
     Messages come from the commit objects (``read_commits``), never from a ``--format``
     placeholder: git re-encodes those by the commit's encoding header.
     """
-    args = ["log", *_LOG_OPTIONS, "--format=%H", *selection.log_args()]
+    options = _LOG_OPTIONS if not merges else tuple(o for o in _LOG_OPTIONS if o != "--no-merges")
+    args = ["log", *options, "--format=%H", *selection.log_args()]
     shas = (token.decode("ascii") for token in git_stream(args, root) if token.strip())
     for chunk in _chunks(shas):
         for commit in read_commits(root, chunk):
@@ -341,6 +352,26 @@ def iter_history(root: str, selection: RevisionSelection) -> Iterator[HistoryCom
             yield HistoryCommit(replace(commit, paths=frozenset(paths)), files)
 
 
+def commit_parents(root: str, shas: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The parents of each named commit, in one ``git rev-list --no-walk``."""
+    unique = list(dict.fromkeys(shas))
+    if not unique:
+        return {}
+    proc = run_git(["rev-list", "--no-walk=unsorted", "--parents", "--stdin"], root,
+                   input="".join(f"{sha}\n" for sha in unique).encode())
+    out: dict[str, tuple[str, ...]] = {}
+    for line in proc.stdout.decode("ascii", "replace").splitlines():
+        sha, *parents = line.split()
+        out[sha] = tuple(parents)
+    return out
+
+
+def merged_commits(root: str, merge: str) -> tuple[str, ...]:
+    """The non-merge commits a merge brought in: ``MERGE^1..MERGE``, newest first."""
+    proc = run_git(["rev-list", "--no-merges", f"{merge}^1..{merge}", "--"], root)
+    return tuple(proc.stdout.decode("ascii", "replace").split())
+
+
 def commit_facts(root: str, shas: Iterable[str]) -> dict[str, CommitFacts]:
     """Parents, commit time and size of each named commit, in one ``git log --no-walk``."""
     unique = list(dict.fromkeys(shas))
@@ -379,169 +410,3 @@ def commit_facts(root: str, shas: Iterable[str]) -> dict[str, CommitFacts]:
         key = sha.decode("ascii")
         out[key] = CommitFacts(key, tuple(parents.decode("ascii").split()), int(ctime), lines)
     return out
-
-
-# --- one fix: its diff and the blame of what it removed ------------------------------------------
-
-
-_C_ESCAPES = {ord("a"): 7, ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("v"): 11, ord("f"): 12,
-              ord("r"): 13, ord('"'): 34, ord("\\"): 92}
-
-
-def unquote_path(raw: bytes) -> bytes:
-    """Undo git's C-style quoting of a path in a patch header (``"a/t\\303\\251st"``)."""
-    if not (raw.startswith(b'"') and raw.endswith(b'"') and len(raw) >= 2):
-        return raw
-    body = raw[1:-1]
-    out = bytearray()
-    i = 0
-    while i < len(body):
-        byte = body[i]
-        if byte != 0x5C or i + 1 >= len(body):  # not a backslash
-            out.append(byte)
-            i += 1
-            continue
-        nxt = body[i + 1]
-        if 0x30 <= nxt <= 0x37:  # \ooo octal byte
-            out.append(int(body[i + 1:i + 4], 8) & 0xFF)
-            i += 4
-        else:
-            out.append(_C_ESCAPES.get(nxt, nxt))
-            i += 2
-    return bytes(out)
-
-
-def removed_lines(root: str, fix: str, parent: str,
-                  exclude: Sequence[str] = ()) -> tuple[RemovedLines, ...]:
-    """The lines ``fix`` removed or changed, per file, numbered as in ``parent``.
-
-    One ``git diff-tree -p -U0 -M -w``: whitespace-only changes are no change, renames keep the
-    old path, binary files are left out, and ``exclude`` (pathspecs such as
-    ``:(exclude,glob)**/*.json``) keeps data files out before git even diffs them.
-    """
-    args = ["diff-tree", "-r", "-p", "-U0", "-M", "-w", "--no-color", "--no-ext-diff",
-            "--no-textconv", "--no-relative", parent, fix, "--", ".", *exclude]
-    output = run_git(args, root).stdout
-    files: list[RemovedLines] = []
-    old_path: bytes | None = None
-    current: list[tuple[int, str]] = []
-    not_text = False  # a symlink (its "line" is the target) or a submodule ("Subproject commit")
-    lines = output.split(b"\n")
-    i = 0
-
-    def flush() -> None:
-        if old_path is not None and current and not not_text:
-            files.append(RemovedLines(_path(old_path), tuple(current)))
-
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if line.startswith(b"diff --git "):
-            flush()
-            old_path, current, not_text = None, [], False
-        elif line.startswith((b"index ", b"old mode ", b"deleted file mode ")):
-            not_text = not_text or line.endswith((b" 120000", b" 160000"))
-        elif line.startswith(b"--- "):
-            target = unquote_path(line[4:])
-            old_path = target[2:] if target.startswith(b"a/") else None  # None: /dev/null
-        elif line.startswith(b"@@ "):
-            match = _HUNK_RE.match(line)
-            if match is None:
-                continue
-            start = int(match.group(1))
-            old_count = 1 if match.group(2) is None else int(match.group(2))
-            new_count = 1 if match.group(3) is None else int(match.group(3))
-            seen_old = seen_new = 0
-            # Consume exactly the hunk's lines, so a removed "-- comment" line ("--- comment" in
-            # the patch) is never taken for a file header.
-            while (seen_old < old_count or seen_new < new_count) and i < len(lines):
-                body = lines[i]
-                i += 1
-                if body.startswith(b"-"):
-                    current.append((start + seen_old, _text(body[1:])))
-                    seen_old += 1
-                elif body.startswith(b"+"):
-                    seen_new += 1
-                elif body.startswith(b"\\"):
-                    continue  # "\ No newline at end of file"
-                else:
-                    break
-    flush()
-    return tuple(files)
-
-
-def changed_paths(root: str, parent: str, commit: str,
-                  exclude: Sequence[str] = ()) -> tuple[str, ...]:
-    """Paths ``commit`` changed against ``parent``, without those ``exclude`` pathspecs drop."""
-    proc = run_git(["diff-tree", "-r", "--no-renames", "--name-only", "-z", "--no-relative", parent,
-                    commit, "--", ".", *exclude], root)
-    return tuple(_path(name) for name in proc.stdout.split(b"\0") if name)
-
-
-@dataclass(frozen=True)
-class BlameLine:
-    """Which commit last touched one line, as of the blamed revision."""
-
-    line: int  # line number in the blamed revision
-    sha: str
-    boundary: bool = False  # the history stops here (shallow clone or a root commit)
-
-
-def blame_ranges(root: str, revision: str, path: str, ranges: Sequence[tuple[int, int]], *,
-                 since: int | None = None) -> tuple[BlameLine, ...]:
-    """One ``git blame -w --porcelain`` over ``path`` at ``revision`` with every range as -L.
-
-    ``since`` (unix time) stops the walk there: older lines go to a ``boundary`` commit.
-    """
-    if not ranges:
-        return ()
-    # --root: a root commit is blamed like any other (not a "boundary" to ignore).
-    args = ["blame", "-w", "--porcelain", "--root"]
-    if since is not None:
-        args.append(f"--max-age={since}")
-    for start, end in ranges:
-        args += ["-L", f"{start},{end}"]
-    args += [revision, "--", path]
-    proc = run_git(args, root, check=False)
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = message[-1].removeprefix("fatal: ") if message else f"exit {proc.returncode}"
-        if "could not open object name list" in detail:
-            name = detail.rsplit(":", 1)[-1].strip()
-            raise GitError(
-                f"git blame cannot run here: blame.ignoreRevsFile names {name!r}, which this "
-                "repository does not have; create it (an empty file will do) or remove that "
-                "setting, then run the audit again"
-            )
-        raise GitError(f"`git blame` of {path!r} at {revision[:12]} failed: {detail}")
-    output = proc.stdout
-    result: list[BlameLine] = []
-    boundaries: set[bytes] = set()
-    current: bytes | None = None
-    line_no = 0
-    for raw in output.split(b"\n"):
-        if not raw:
-            continue
-        if raw.startswith(b"\t"):
-            if current is not None:
-                result.append(BlameLine(line_no, current.decode("ascii"), current in boundaries))
-            current = None
-            continue
-        head = raw.split(b" ", 3)
-        if len(head) >= 3 and len(head[0]) in (40, 64) and _SHA_RE.match(head[0]):
-            current = head[0]
-            line_no = int(head[2])
-        elif raw == b"boundary" and current is not None:
-            boundaries.add(current)
-    return tuple(result)
-
-
-def to_ranges(line_numbers: Iterable[int]) -> tuple[tuple[int, int], ...]:
-    """Collapse line numbers into sorted inclusive ranges: [1, 2, 3, 7] → ((1, 3), (7, 7))."""
-    out: list[tuple[int, int]] = []
-    for number in sorted(set(line_numbers)):
-        if out and number == out[-1][1] + 1:
-            out[-1] = (out[-1][0], number)
-        else:
-            out.append((number, number))
-    return tuple(out)

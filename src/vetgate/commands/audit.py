@@ -14,6 +14,21 @@ if TYPE_CHECKING:
     from vetgate.audit.szz import SzzVariant
 
 _WINDOW_RE = re.compile(r"\A\s*(\d+)\s*(d|days?|w|weeks?)?\s*\Z", re.IGNORECASE)
+# A century: longer than any history git can hold, short enough to stay a meaningful window.
+MAX_WINDOW_DAYS = 36_500
+
+DATE_FORMS = ("YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], @UNIX-SECONDS, now, or "
+              "'N seconds|minutes|hours|days|weeks|months|years ago'")
+_ISO_RE = re.compile(
+    r"\A(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?\s*(Z|UTC|[+-]\d{2}:?\d{2})?)?\Z",
+    re.IGNORECASE,
+)
+_RELATIVE_RE = re.compile(
+    r"\A(\d{1,6})[ .]*(seconds?|minutes?|hours?|days?|weeks?|months?|years?)[ .]*ago\Z",
+    re.IGNORECASE,
+)
+_UNIX_RE = re.compile(r"\A@(\d{1,12})\Z")
 
 
 def parse_window(text: str | None) -> int | None:
@@ -28,7 +43,68 @@ def parse_window(text: str | None) -> int | None:
     days = int(match.group(1)) * (7 if (match.group(2) or "d").lower().startswith("w") else 1)
     if days <= 0:
         raise UsageError(f"--window {text!r}: the window must be at least one day")
+    if days > MAX_WINDOW_DAYS:
+        raise UsageError(f"--window {text!r}: the window may be at most {MAX_WINDOW_DAYS:,} days "
+                         "(leave --window out to count failures whenever they came)")
     return days
+
+
+def _iso_time(option: str, text: str, match: re.Match[str]) -> int:
+    """Unix time of an ISO date or date-time; a date alone is its first (``--since``) or last
+    (``--until``) second in UTC. ``UsageError`` for a date the calendar does not have."""
+    import datetime as dt
+
+    year, month, day, hour, minute, second, zone = match.groups()
+    try:
+        moment = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                             int(second or 0), tzinfo=dt.timezone.utc)
+    except ValueError as exc:
+        raise UsageError(f"{option} {text!r} is not a date ({exc}); use {DATE_FORMS}") from exc
+    offset = 0
+    if zone and zone.upper() not in ("Z", "UTC"):
+        sign = -1 if zone[0] == "-" else 1
+        digits = zone[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 23 or minutes > 59:
+            raise UsageError(f"{option} {text!r}: the time zone {zone!r} is not a UTC offset; "
+                             f"use {DATE_FORMS}")
+        offset = sign * (hours * 3600 + minutes * 60)
+    seconds = int(moment.timestamp()) - offset
+    if hour is None and option == "--until":
+        seconds += 86_399  # "--until 2024-12-31" includes that day
+    return seconds
+
+
+def _git_date(seconds: int | None) -> str | None:
+    """A unix time the way git reads it exactly (``@N`` only works from 1973 on)."""
+    if seconds is None:
+        return None
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M:%S +0000", time.gmtime(seconds))
+
+
+def parse_date(root: str, option: str, text: str) -> int:
+    """``--since``/``--until`` as a unix time, or ``UsageError`` naming the value and the forms
+    accepted. git's own reader never refuses anything (``2026-13-45`` becomes some date), so
+    vetgate checks the text first and hands git only the unix time it resolved to."""
+    from vetgate.changes import history
+
+    stripped = text.strip()
+    iso = _ISO_RE.match(stripped)
+    if iso is not None:
+        return _iso_time(option, text, iso)
+    unix = _UNIX_RE.match(stripped)
+    if unix is not None:
+        return int(unix.group(1))
+    relative = _RELATIVE_RE.match(stripped)
+    if stripped.lower() == "now" or (relative is not None and int(relative.group(1)) == 0):
+        import time
+
+        return int(time.time())
+    if relative is not None:
+        return history.resolve_date(root, option, stripped)
+    raise UsageError(f"{option} {text!r} is not a date vetgate reads; use {DATE_FORMS}")
 
 
 def render(report: AuditReport, fmt: str) -> str:
@@ -55,7 +131,8 @@ def render(report: AuditReport, fmt: str) -> str:
 def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = None,
         until: str | None = None, format: str = "text", output: str | None = None,
         szz: str = "r", window: str | None = None, fix_pattern: str | None = None,
-        progress: str = "auto", policy: Sequence[str] | None = None) -> int:
+        progress: str = "auto", policy: Sequence[str] | None = None,
+        allow_shallow: bool = False) -> int:
     """Run the audit and write the report; 0 on success (an audit never blocks)."""
     from vetgate.audit.pipeline import AuditOptions, run_audit
     from vetgate.audit.progress import Progress
@@ -72,13 +149,19 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
     window_days = parse_window(window)
     compile_fix_pattern(fix_pattern)  # a bad pattern fails before any git work
     root = repo_root(repo)
-    for option, value in (("--since", since), ("--until", until)):
-        if value is not None:
-            history.resolve_date(root, option, value)
-    selection = history.RevisionSelection(rev_range or "HEAD", since, until)
+    since_time = parse_date(root, "--since", since) if since is not None else None
+    until_time = parse_date(root, "--until", until) if until is not None else None
+    if since_time is not None and until_time is not None and since_time > until_time:
+        raise UsageError(f"--since {since!r} is after --until {until!r}: no commit can lie "
+                         "between them; swap them or widen the dates")
+    if not allow_shallow:
+        history.refuse_shallow(root)
+    selection = history.RevisionSelection(rev_range or "HEAD", _git_date(since_time),
+                                          _git_date(until_time))
     loaded = load_policy_at(root, policy, None)
     options = AuditOptions(root=root, selection=selection, szz=cast("SzzVariant", szz),
-                           window_days=window_days, fix_pattern=fix_pattern)
+                           window_days=window_days, fix_pattern=fix_pattern,
+                           since_label=since, until_label=until)
     report = run_audit(options, loaded, progress=Progress(cast("ProgressMode", progress)))
     write_output(render(report, format), output)
     return 0
