@@ -52,7 +52,8 @@ def policies(draw: st.DrawFn) -> str:
         origin = draw(st.sampled_from(["ai", "any", "human"]))
         lines += [f"  - id: r{index}", f"    paths: {json.dumps(paths)}", f"    origin: {origin}",
                   "    require:"]
-        lines += [f"      {REQUIREMENT_YAML[kind]}" for kind in kinds]
+        lines += [f"      {REQUIREMENT_YAML[kind]}" if kind != "tests" or draw(st.booleans())
+                  else "      tests: related" for kind in kinds]
     return "\n".join(lines) + "\n"
 
 

@@ -221,7 +221,7 @@ def test_included_files_may_not_set_root_keys_and_version_must_be_1() -> None:
         "team.yaml:4:1: error: policy_owners may only be set in the root policy file "
         "(.vetgate.yaml); move it there",
         'team.yaml:5:1: error: unknown key "bogus" at the top level (allowed: case_sensitive, '
-        "coverage, groups, include, origin, policy_owners, rules, version)",
+        "coverage, groups, include, origin, policy_owners, related_tests, rules, version)",
     ]
 
 

@@ -25,29 +25,10 @@ MAX_NOTE_BYTES = 16 << 20
 
 
 def _cat_blobs(root: str, object_ids: Iterable[str]) -> dict[str, bytes]:
-    """Contents of blobs by id, with one ``git cat-file --batch``; non-blobs and missing ids
-    are left out."""
-    ids = list(dict.fromkeys(object_ids))
-    if not ids:
-        return {}
-    proc = run_git(["cat-file", "--batch"], root, input=("\n".join(ids) + "\n").encode())
-    out = proc.stdout
-    result: dict[str, bytes] = {}
-    pos = 0
-    for object_id in ids:
-        newline = out.find(b"\n", pos)
-        if newline < 0:
-            break
-        header = out[pos:newline].split()
-        pos = newline + 1
-        if len(header) != 3:  # "<id> missing" (or ambiguous)
-            continue
-        object_type, size = header[1], int(header[2])
-        content = out[pos:pos + size]
-        pos += size + 1  # the content is followed by a newline
-        if object_type == b"blob" and size <= MAX_NOTE_BYTES:
-            result[object_id] = content
-    return result
+    """Contents of blobs by id (see ``vetgate.changes.repo.read_blobs``)."""
+    from vetgate.changes.repo import read_blobs
+
+    return read_blobs(root, object_ids, max_bytes=MAX_NOTE_BYTES)
 
 
 def _refs(root: str) -> dict[str, str]:

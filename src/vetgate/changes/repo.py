@@ -8,7 +8,7 @@ option), so a ref name can never be read as a command-line flag.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from vetgate.changes._parse import decode_path
 from vetgate.changes.commits import log_commits
@@ -145,6 +145,32 @@ def read_blob_at(root: str, rev: str, path: str) -> bytes | None:
     if tree.returncode != 0:
         raise _unknown_rev(root, rev)
     return None
+
+
+def read_blobs(root: str, object_ids: Iterable[str], *, max_bytes: int) -> dict[str, bytes]:
+    """Contents of blobs by id, with one ``git cat-file --batch``; non-blobs, missing ids and
+    blobs larger than ``max_bytes`` are left out."""
+    ids = list(dict.fromkeys(object_ids))
+    if not ids:
+        return {}
+    proc = run_git(["cat-file", "--batch"], root, input=("\n".join(ids) + "\n").encode())
+    out = proc.stdout
+    result: dict[str, bytes] = {}
+    pos = 0
+    for object_id in ids:
+        newline = out.find(b"\n", pos)
+        if newline < 0:
+            break
+        header = out[pos:newline].split()
+        pos = newline + 1
+        if len(header) != 3:  # "<id> missing" (or ambiguous)
+            continue
+        object_type, size = header[1], int(header[2])
+        content = out[pos:pos + size]
+        pos += size + 1  # the content is followed by a newline
+        if object_type == b"blob" and size <= max_bytes:
+            result[object_id] = content
+    return result
 
 
 def _ls_tree(root: str, rev: str, paths: Sequence[str] = ()

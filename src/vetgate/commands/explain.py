@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from vetgate.errors import EXIT_PASS, UsageError
-from vetgate.policy.model import Policy, Requirement
+from vetgate.policy.model import Policy, Requirement, TestsRequirement
 
 _COVERAGE_NOTES = {
     "ignore": "coverage: ignore, so an AI-origin change here passes",
@@ -35,7 +35,8 @@ def _join(items: Sequence[str]) -> str:
     return ", ".join(items)
 
 
-def _requirement_json(requirement: Requirement, policy: Policy) -> dict[str, Any]:
+def _requirement_json(requirement: Requirement, policy: Policy, path: str,
+                      repo_files: Sequence[str] | None) -> dict[str, Any]:
     from vetgate.engine.kinds import describe
 
     out: dict[str, Any] = {"kind": requirement.kind, "text": describe(requirement, policy)}
@@ -44,6 +45,15 @@ def _requirement_json(requirement: Requirement, policy: Policy) -> dict[str, Any
             continue
         value = getattr(requirement, item.name)
         out[item.name] = list(value) if isinstance(value, tuple) else value
+    if isinstance(requirement, TestsRequirement) and requirement.related and (
+            repo_files is not None):
+        from vetgate.engine.related import existing_related, is_source, suggested_test
+
+        if is_source(policy, path):
+            out["related_tests"] = [
+                {"test": r.test, "how": r.how, "why": r.why}
+                for r in existing_related(policy, path, repo_files, requirement.patterns)]
+            out["suggested_test"] = suggested_test(path)
     return out
 
 
@@ -71,8 +81,10 @@ def repo_path(given: str, start: str, root: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def explain_path(policy: Policy, path: str) -> dict[str, Any]:
-    """The explanation of one repository-relative path, as plain data (the JSON format)."""
+def explain_path(policy: Policy, path: str,
+                 repo_files: Sequence[str] | None = None) -> dict[str, Any]:
+    """The explanation of one repository-relative path, as plain data (the JSON format).
+    ``repo_files``: the repository's files, to list the tests related to ``path`` today."""
     from vetgate.engine.kinds import asked_of, rule_applies
 
     assert policy.matcher is not None
@@ -92,7 +104,8 @@ def explain_path(policy: Policy, path: str) -> dict[str, Any]:
             applies = rule_applies(rule, origin)
             entry[origin] = {
                 "applies": applies,
-                "requirements": [_requirement_json(r, policy) for r in asked_of(rule, origin)],
+                "requirements": [_requirement_json(r, policy, path, repo_files)
+                                 for r in asked_of(rule, origin)],
             }
             if not applies:
                 entry[origin]["reason"] = f"rule applies to {rule.origin}-origin changes"
@@ -101,6 +114,18 @@ def explain_path(policy: Policy, path: str) -> dict[str, Any]:
     if not rules:
         result["note"] = f"no rule matches ({_COVERAGE_NOTES[policy.coverage]})"
     return result
+
+
+def _related_lines(requirement: dict[str, Any]) -> list[str]:
+    if "related_tests" not in requirement:
+        return []
+    found = requirement["related_tests"]
+    if not found:
+        return [f"        no related test in the repository yet; add one, e.g. "
+                f"{printable(requirement['suggested_test'])}"]
+    lines = ["        tests that would count today:"]
+    lines.extend(f"          {printable(r['test'])} ({r['how']}: {r['why']})" for r in found)
+    return lines
 
 
 def _text(policy: Policy, explained: list[dict[str, Any]], directories: set[str]) -> str:
@@ -138,7 +163,9 @@ def _text(policy: Policy, explained: list[dict[str, Any]], directories: set[str]
                     lines.append(f"    {label}: nothing further required")
                     continue
                 lines.append(f"    {label} requires:")
-                lines.extend(f"      - {r['text']}" for r in part["requirements"])
+                for requirement in part["requirements"]:
+                    lines.append(f"      - {requirement['text']}")
+                    lines.extend(_related_lines(requirement))
     return "\n".join(lines) + "\n"
 
 
@@ -161,7 +188,13 @@ def run(*, repo: str = ".", paths: Sequence[str] = (), policy: Sequence[str] | N
 
     rel_paths = [repo_path(p, start, root) for p in paths]
     directories = {p for p in rel_paths if os.path.isdir(os.path.join(root, *p.split("/")))}
-    explained = [explain_path(loaded, p) for p in rel_paths]
+    repo_files: list[str] | None = None
+    if any(isinstance(q, TestsRequirement) and q.related for r in loaded.rules
+           for q in r.requirements):
+        from vetgate.changes.repo import tracked_files
+
+        repo_files = tracked_files(root)
+    explained = [explain_path(loaded, p, repo_files) for p in rel_paths]
     if format == "json":
         document = {
             "version": 1,

@@ -28,7 +28,7 @@ from vetgate.policy.model import (
 )
 
 # What a kind needs gathered before evaluation (the engine itself reads no git and no host).
-EvidenceNeed = Literal["reviews", "labels", "signatures", "test_contents"]
+EvidenceNeed = Literal["reviews", "labels", "signatures", "test_contents", "repo_files"]
 Origin = Literal["ai", "human"]
 
 R = TypeVar(
@@ -63,6 +63,8 @@ class Kind(Generic[R]):
     evidence: frozenset[EvidenceNeed] = frozenset()
     ai_only: bool = False
     patterner: Callable[[R], tuple[tuple[str, ...], ...]] = _no_patterns
+    # Evidence that depends on the requirement's own settings (beyond ``evidence``).
+    needer: Callable[[R], frozenset[EvidenceNeed]] | None = None
 
     def evaluate(self, rule: Rule, requirement: Requirement, scope: ev.RuleScope
                  ) -> RequirementResult:
@@ -76,6 +78,12 @@ class Kind(Generic[R]):
         if not isinstance(requirement, self.type):
             raise TypeError(f"{self.name} cannot describe {requirement!r}")
         return self.describer(requirement, policy)
+
+    def needs(self, requirement: Requirement) -> frozenset[EvidenceNeed]:
+        """The evidence ``requirement`` needs gathered before evaluation."""
+        if not isinstance(requirement, self.type):
+            raise TypeError(f"{self.name} cannot read {requirement!r}")
+        return self.evidence | (self.needer(requirement) if self.needer else frozenset())
 
     def patterns(self, requirement: Requirement) -> tuple[tuple[str, ...], ...]:
         """The pattern lists ``requirement`` matches changed files against."""
@@ -92,6 +100,12 @@ def _describe_forbid(req: ForbidRequirement, policy: Policy) -> str:
 
 
 def _describe_tests(req: TestsRequirement, policy: Policy) -> str:
+    if req.related:
+        counted = (f"among the files matching {', '.join(req.patterns)}" if req.patterns
+                   else "by naming convention, import or related_tests")
+        each = "an added or modified test" if req.min == 1 else f"{req.min} added or modified tests"
+        return (f"tests: related — each added or modified source file comes with {each} "
+                f"related to it ({counted})")
     return (f"tests: at least {_plural(req.min, 'added or modified file')} "
             f"matching {', '.join(req.patterns)}")
 
@@ -129,7 +143,11 @@ def _describe_signed(req: SignedRequirement, policy: Policy) -> str:
 
 
 def _tests_patterns(req: TestsRequirement) -> tuple[tuple[str, ...], ...]:
-    return (req.patterns,)
+    return (req.patterns,) if req.patterns else ()
+
+
+def _tests_needs(req: TestsRequirement) -> frozenset[EvidenceNeed]:
+    return frozenset({"test_contents", "repo_files"}) if req.related else frozenset()
 
 
 # --- the registry -------------------------------------------------------------------------------
@@ -137,7 +155,7 @@ def _tests_patterns(req: TestsRequirement) -> tuple[tuple[str, ...], ...]:
 KINDS: Mapping[str, Kind[Any]] = {kind.name: kind for kind in (
     Kind("forbid", ForbidRequirement, ev.check_forbid, _describe_forbid),
     Kind("tests", TestsRequirement, ev.check_tests, _describe_tests,
-         patterner=_tests_patterns),
+         patterner=_tests_patterns, needer=_tests_needs),
     Kind("review", ReviewRequirement, ev.check_review, _describe_review,
          evidence=frozenset({"reviews"})),
     Kind("trailer", TrailerRequirement, ev.check_trailer, _describe_trailer, ai_only=True),
@@ -184,7 +202,7 @@ def needed_evidence(policy: Policy, paths: Iterable[str]) -> frozenset[EvidenceN
     wanted: set[EvidenceNeed] = set()
     by_rule: dict[str, frozenset[EvidenceNeed]] = {}
     for rule in policy.rules:
-        needs = frozenset().union(*(kind_of(r).evidence for r in rule.requirements))
+        needs = frozenset().union(*(kind_of(r).needs(r) for r in rule.requirements))
         if needs:
             by_rule[rule.id] = needs
     if not by_rule or matcher is None:

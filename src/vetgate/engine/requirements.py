@@ -36,6 +36,10 @@ class EvaluationInputs:
     reviews: ReviewEvidence | None = None
     labels: tuple[str, ...] | None = None  # None: not known here (local runs)
     signatures: Mapping[str, bool] = field(default_factory=dict)  # sha -> good signature
+    # tests: related — the content at head of the changed files it reads (path -> text), and
+    # every file of the repository at head (None: not read, e.g. no related rule matched).
+    test_contents: Mapping[str, str] = field(default_factory=dict)
+    repo_files: tuple[str, ...] | None = None
 
 
 class ChangeIndex:
@@ -120,6 +124,10 @@ def check_forbid(rule: Rule, req: ForbidRequirement, scope: RuleScope) -> Requir
 
 
 def check_tests(rule: Rule, req: TestsRequirement, scope: RuleScope) -> RequirementResult:
+    if req.related:
+        from vetgate.engine.related import check_related
+
+        return check_related(rule, req, scope)
     found: list[str] = []
     ignored: list[str] = []  # matching files whose content did not change: they test nothing new
     for file in scope.files_matching(req.patterns):

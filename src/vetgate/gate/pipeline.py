@@ -158,10 +158,34 @@ def _validate_head_policy(root: str, request: CheckRequest, change: ChangeSet) -
 
 
 def needed(policy: Policy, change: ChangeSet) -> frozenset[str]:
-    """The evidence (``reviews``, ``labels``, ``signatures``) the rules matching ``change`` need."""
+    """The evidence (``reviews``, ``labels``, ``signatures``, ``test_contents``, ``repo_files``)
+    the rules matching ``change`` need."""
     from vetgate.engine.kinds import needed_evidence
 
     return frozenset(needed_evidence(policy, (p for file in change.files for p in file.paths)))
+
+
+MAX_TEST_BYTES = 1 << 20  # a test file larger than this is not read for its imports
+
+
+def _related_evidence(root: str, policy: Policy, change: ChangeSet, needs: frozenset[str]
+                      ) -> tuple[Mapping[str, str], tuple[str, ...] | None]:
+    """For ``tests: related``: the content at head of the changed tests whose imports may decide
+    (only when names did not), and every file of the repository at head."""
+    if "test_contents" not in needs and "repo_files" not in needs:
+        return {}, None
+    from vetgate.changes.repo import list_tree_at, read_blobs, tracked_files
+    from vetgate.engine.related import contents_to_read
+
+    wanted = [f for f in contents_to_read(policy, change.files) if f.new_blob]
+    blobs = read_blobs(root, [f.new_blob for f in wanted if f.new_blob], max_bytes=MAX_TEST_BYTES)
+    contents = {f.path: blobs[f.new_blob].decode("utf-8", "replace")
+                for f in wanted if f.new_blob in blobs}
+    if change.mode == "staged" or change.head is None:
+        files = tracked_files(root)
+    else:
+        files = list_tree_at(root, change.head)
+    return contents, tuple(files)
 
 
 def _review_groups_teams(policy: Policy) -> list[str]:
@@ -303,8 +327,10 @@ def judge(root: str, policy: Policy, change: ChangeSet, evidence: JudgeInputs | 
         from vetgate.changes.repo import signature_status
 
         signatures = signature_status(root, shas)
+    test_contents, repo_files = _related_evidence(root, policy, change, needs)
     inputs = EvaluationInputs(ci=evidence.ci, reviews=reviews, labels=evidence.labels,
-                              signatures=signatures)
+                              signatures=signatures, test_contents=test_contents,
+                              repo_files=repo_files)
     return evaluate(policy, change, origins, inputs=inputs, warn_only=warn_only)
 
 

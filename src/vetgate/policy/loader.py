@@ -23,6 +23,7 @@ from vetgate.errors import Diagnostic, PolicyError, UsageError
 from vetgate.policy.model import (
     BUILTIN_POLICY_RULE_ID,
     Policy,
+    RelatedMapping,
     Requirement,
     ReviewRequirement,
     Rule,
@@ -348,7 +349,7 @@ class _PolicyLoader:
                     continue
                 requirements: list[Requirement] = []
                 for requirement in rule_draft.requirements:
-                    if isinstance(requirement, TestsRequirement):
+                    if isinstance(requirement, TestsRequirement) and requirement.patterns:
                         try:
                             tests_matcher = PatternSet(requirement.patterns, case_sensitive)
                         except PatternError as exc:
@@ -378,6 +379,13 @@ class _PolicyLoader:
         if self.diagnostics:
             raise PolicyError(self.sorted_diagnostics())
         groups = {name: members for draft in self.order for name, _, members in draft.groups}
+        related = []
+        for draft in self.order:
+            for sources, tests, mark in draft.related:
+                related.append(RelatedMapping(
+                    sources, tests, SourceLocation(draft.relpath, mark.line, mark.column),
+                    source_matcher=PatternSet(sources, case_sensitive),
+                    tests_matcher=PatternSet(tests, case_sensitive)))
         return Policy(
             files=files if files is not None else tuple(d.relpath for d in self.order),
             rules=tuple(rules),
@@ -390,6 +398,7 @@ class _PolicyLoader:
                                            root.coverage_mark.column)
             if root.coverage_mark else None,
             matcher=matcher,
+            related_tests=tuple(related),
         )
 
     def builtin_rule(self, root: FileDraft, protected: Sequence[str] | None) -> Rule:

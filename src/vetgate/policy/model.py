@@ -75,11 +75,14 @@ class ForbidRequirement:
 class TestsRequirement:
     __test__ = False  # not a pytest test class, despite the name
 
-    patterns: tuple[str, ...]
+    patterns: tuple[str, ...]  # with ``related``: which files count as tests (empty: any test)
     min: int = 1
     # Compiled once at load; matches repository-relative POSIX paths.
     matcher: PatternSet | None = field(default=None, compare=False, repr=False)
     kind: Literal["tests"] = "tests"
+    # ``tests: related``: every matching source file needs a changed test related to it (SPEC
+    # 4.1 "Related tests"); ``min`` is then the number of related tests per source file.
+    related: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,18 @@ REQUIREMENT_KINDS: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class RelatedMapping:
+    """One ``related_tests:`` entry: tests matching ``tests`` are related to sources matching
+    ``sources`` (a team's own mapping, for what naming and imports cannot tell)."""
+
+    sources: tuple[str, ...]
+    tests: tuple[str, ...]
+    source: SourceLocation
+    source_matcher: PatternSet | None = field(default=None, compare=False, repr=False)
+    tests_matcher: PatternSet | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Rule:
     """One ``rules:`` entry (or the built-in ``vetgate-policy`` rule)."""
 
@@ -162,6 +177,7 @@ class Policy:
     coverage: Coverage = "ignore"
     case_sensitive: bool = True
     coverage_source: SourceLocation | None = None  # where `coverage:` was set, when it was
+    related_tests: tuple[RelatedMapping, ...] = ()
     # Compiled once at load from every rule's ``paths``: see vetgate.policy.patterns.
     matcher: PathMatcher | None = field(default=None, compare=False, repr=False)
 

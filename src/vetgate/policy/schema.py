@@ -50,8 +50,8 @@ _ENV_NAME_RE = re.compile(ENV_NAME_PATTERN)
 _MEMBER_RES = (re.compile(LOGIN_PATTERN), re.compile(EMAIL_PATTERN), re.compile(TEAM_PATTERN))
 
 ROOT_KEYS = ("case_sensitive", "coverage", "groups", "include", "origin", "policy_owners",
-             "rules", "version")
-INCLUDED_FILE_KEYS = ("groups", "include", "rules", "version")
+             "related_tests", "rules", "version")
+INCLUDED_FILE_KEYS = ("groups", "include", "related_tests", "rules", "version")
 RULE_KEYS = ("description", "id", "level", "origin", "paths", "require")
 MARKER_KEYS = ("branches", "env", "identities", "labels", "messages", "trailers")
 ORIGIN_KEYS = ("builtin", "human", "markers", "suggestions", "unknown")
@@ -98,6 +98,8 @@ class FileDraft:
     coverage_mark: Mark | None = None
     coverage: str = "ignore"
     case_sensitive: bool = True
+    # related_tests: (source patterns, test patterns, where the entry was written)
+    related: list[tuple[tuple[str, ...], tuple[str, ...], Mark]] = field(default_factory=list)
 
 
 def _quote(text: str, limit: int = 60) -> str:
@@ -277,6 +279,8 @@ class FileChecker:
             case_sensitive = self.boolean(found["case_sensitive"][1], "case_sensitive")
             draft.case_sensitive = draft.case_sensitive if case_sensitive is None else \
                 case_sensitive
+        if "related_tests" in found:
+            self._related_tests(found["related_tests"][1], draft)
         if "rules" in found:
             node = found["rules"][1]
             if isinstance(node, YSeq):
@@ -323,6 +327,32 @@ class FileChecker:
                                   "or an @org/team")
             return None
         return value
+
+    def _related_tests(self, node: YNode, draft: FileDraft) -> None:
+        """``related_tests: [{source: GLOB | [GLOB...], tests: [GLOB...]}]``."""
+        if not isinstance(node, YSeq):
+            self.type_error(node, "related_tests", "a list of {source: ..., tests: [...]}")
+            return
+        for index, item in enumerate(node.items):
+            what = f"related_tests[{index}]"
+            entry = self.mapping(item, what, "a mapping like {source: src/billing/**, tests: "
+                                             "[tests/billing/**]}")
+            if entry is None:
+                continue
+            found = self.fields(entry, ("source", "tests"), f"in {what}")
+            lists = []
+            for key in ("source", "tests"):
+                if key not in found:
+                    self.error(entry.mark, f'{what} is missing "{key}"')
+                    continue
+                value = found[key][1]
+                if isinstance(value, YScalar) and isinstance(value.value, str):
+                    value = YSeq((value,), value.mark)
+                patterns = self._patterns(value, f"{what}.{key}", what)
+                if patterns is not None:
+                    lists.append(tuple(p for p, _ in patterns))
+            if len(lists) == 2:
+                draft.related.append((lists[0], lists[1], entry.mark))
 
     # --- origin -----------------------------------------------------------------------------
 
@@ -519,27 +549,34 @@ class FileChecker:
 
     def _tests(self, node: YNode, draft: RuleDraft, name: str) -> Requirement | None:
         minimum = 1
+        related: bool | None = False
+        if isinstance(node, YScalar) and node.value == "related":
+            return TestsRequirement((), 1, related=True)
         if isinstance(node, YMap):
-            found = self.fields(node, ("min", "paths"), f"in tests of {name}")
-            if "paths" not in found:
-                self.error(node.mark, f'tests of {name} is missing "paths"')
+            found = self.fields(node, ("min", "paths", "related"), f"in tests of {name}")
+            if "related" in found:
+                related = self.boolean(found["related"][1], "tests.related")
+            if "paths" not in found and not related:
+                self.error(node.mark, f'tests of {name} is missing "paths" (or "related: true")')
                 return None
-            min_ok = True
+            min_ok = related is not None
             if "min" in found:
                 value = self.integer(found["min"][1], "tests.min", 1)
-                min_ok = value is not None
+                min_ok = min_ok and value is not None
                 minimum = value or minimum
-            patterns = self._patterns(found["paths"][1], "tests.paths", name)
+            patterns = (self._patterns(found["paths"][1], "tests.paths", name)
+                        if "paths" in found else [])
             if not min_ok:
                 return None
         elif isinstance(node, YSeq):
             patterns = self._patterns(node, "tests", name)
         else:
-            self.type_error(node, "tests", "a list of patterns or a mapping {paths: [...], min: N}")
+            self.type_error(node, "tests", "a list of patterns, related, or a mapping {paths: "
+                                           "[...], min: N} / {related: true, paths: [...]}")
             return None
         if patterns is None:
             return None
-        return TestsRequirement(tuple(p for p, _ in patterns), minimum)
+        return TestsRequirement(tuple(p for p, _ in patterns), minimum, related=bool(related))
 
     def _review(self, node: YNode, draft: RuleDraft, name: str) -> Requirement | None:
         review = self.mapping(node, "review", "a mapping like {count: 1, from: [security]}")
