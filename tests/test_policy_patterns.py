@@ -3,6 +3,8 @@ names stay literal, bad patterns are refused with a reason, and matching is fast
 
 from __future__ import annotations
 
+import unicodedata
+
 import pathspec
 import pytest
 from hypothesis import given, settings
@@ -13,6 +15,7 @@ from vetgate.policy.patterns import (
     PatternError,
     PatternSet,
     compile_pattern,
+    fold,
     index_key,
     literal_pattern,
     pattern_problem,
@@ -219,3 +222,58 @@ def test_index_key_prefers_the_rarest_literal_component() -> None:
     assert index_key("services/svc7/api/**") == ("name", "api")
     # Equally rare: the last segment, as without frequencies.
     assert index_key("a/b/**", {"a": 1, "b": 1}) == ("name", "b")
+
+
+# --- canonically equivalent spellings (issue 17, class 10) ----------------------------------------
+
+# Letters that have a canonical decomposition (é = e + U+0301, Å, ñ, Hangul syllables, ...) and
+# others that have none, in several scripts.
+_DECOMPOSABLE = [chr(c) for c in range(0xC0, 0x250) if unicodedata.decomposition(chr(c))
+                 and not unicodedata.decomposition(chr(c)).startswith("<")]
+_LETTERS = st.sampled_from(_DECOMPOSABLE + list("abzÆØßłđ") + ["가", "힣", "ῷ", "ǻ", "Ḝ", "ṩ"])
+non_ascii_names = st.lists(_LETTERS, min_size=1, max_size=6).map("".join).filter(
+    lambda name: not name.isascii())
+
+
+@settings(max_examples=300, deadline=None)
+@given(non_ascii_names, st.sampled_from(["NFC", "NFD"]), st.sampled_from(["NFC", "NFD"]),
+       st.booleans())
+def test_canonically_equivalent_spellings_match_alike(
+        name: str, pattern_form: str, path_form: str, case_sensitive: bool) -> None:
+    pattern = unicodedata.normalize(pattern_form, name) + "/**"
+    path = unicodedata.normalize(path_form, name) + "/charge.py"
+    matcher = PathMatcher([("protected", [pattern]), ("other", ["zzz/**"])],
+                          case_sensitive=case_sensitive)
+    assert matcher.rules_for(path) == ("protected",)
+    assert PatternSet((pattern,), case_sensitive).match(path)
+    # An exclusion written in one form excludes the other form too.
+    excluding = PatternSet(("**", "!" + pattern), case_sensitive)
+    assert not excluding.match(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(non_ascii_names, st.sampled_from(["NFC", "NFD"]))
+def test_case_insensitive_matching_of_decomposed_upper_case(name: str, path_form: str) -> None:
+    lower = unicodedata.normalize("NFC", name.lower())
+    upper = unicodedata.normalize(path_form, name.upper())
+    if fold(upper, False) != fold(lower, False):
+        return  # lower(upper(x)) is not x for this name (e.g. ß -> SS): a different name
+    matcher = PathMatcher([("protected", [lower + "/**"])], case_sensitive=False)
+    assert matcher.rules_for(upper + "/x.py") == ("protected",)
+    if fold(upper) != fold(lower):  # the name has case: a case-sensitive policy tells them apart
+        assert PathMatcher([("protected", [lower + "/**"])]).rules_for(upper + "/x.py") == ()
+
+
+def test_compatibility_forms_stay_distinct_names() -> None:
+    """Full-width letters and ligatures are other file names everywhere: not folded."""
+    matcher = PathMatcher([("pay", ["payments/**"]), ("fin", ["ﬁnance/**"])],
+                          case_sensitive=False)
+    assert matcher.rules_for("ｐayments/x.py") == ()
+    assert matcher.rules_for("finance/x.py") == ()
+    assert matcher.rules_for("ﬁnance/x.py") == ("fin",)
+
+
+def test_fold_keeps_bytes_that_are_not_utf8() -> None:
+    odd = "caf\udcc3e\u0301/x"  # a surrogate-escaped byte, then a decomposed é
+    assert fold(odd) == "caf\udcc3é/x"
+    assert fold("ÉTÉ/X", case_sensitive=False) == "été/x"

@@ -316,8 +316,26 @@ def index_key(pattern: str, frequency: Mapping[str, int] | None = None) -> Index
     return None
 
 
+def fold(text: str, case_sensitive: bool = True) -> str:
+    """The form paths and patterns are compared in.
+
+    Canonically equivalent spellings are one name: ``é`` written precomposed (NFC, what most
+    editors and Linux tools write) or as ``e`` + combining accent (NFD, what macOS file systems
+    hand back) is the same folder on macOS, so both sides are composed (NFC) before matching.
+    Compatibility forms (full-width letters, ligatures: NFKC) are not folded: they are other
+    names on every file system, and folding them would also widen ``!`` exclusions. Without
+    ``case_sensitive``, lower case too (composed again, as lowering can decompose).
+    """
+    if text.isascii():
+        return text if case_sensitive else text.lower()
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", text)
+    return text if case_sensitive else unicodedata.normalize("NFC", text.lower())
+
+
 def _effective(patterns: Sequence[str], case_sensitive: bool) -> tuple[str, ...]:
-    return tuple(patterns) if case_sensitive else tuple(p.lower() for p in patterns)
+    return tuple(fold(p, case_sensitive) for p in patterns)
 
 
 def _normalize(path: str) -> str:
@@ -359,7 +377,7 @@ class PatternSet:
         return spec
 
     def _key(self, path: str) -> str:
-        return path if self.case_sensitive else path.lower()
+        return fold(path, self.case_sensitive)
 
     def match(self, path: str) -> bool:
         """True when the last pattern that decides ``path`` includes it."""
@@ -469,7 +487,7 @@ class PathMatcher:
 
     def rules_for(self, path: str) -> tuple[str, ...]:
         """Ids of the rules whose ``paths`` match ``path``, in policy order."""
-        key = path if self._case_sensitive else path.lower()
+        key = fold(path, self._case_sensitive)
         candidates = self._candidates(_normalize(key))
         if not candidates:
             return ()
