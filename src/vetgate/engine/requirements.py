@@ -125,7 +125,7 @@ def check_forbid(rule: Rule, req: ForbidRequirement, scope: RuleScope) -> Requir
 
 def check_tests(rule: Rule, req: TestsRequirement, scope: RuleScope) -> RequirementResult:
     if req.related:
-        from vetgate.engine.related import check_related
+        from vetgate.engine.related_check import check_related
 
         return check_related(rule, req, scope)
     found: list[str] = []

@@ -175,7 +175,7 @@ def _related_evidence(root: str, policy: Policy, change: ChangeSet, needs: froze
     if "test_contents" not in needs and "repo_files" not in needs:
         return {}, None
     from vetgate.changes.repo import list_tree_at, read_blobs, tracked_files
-    from vetgate.engine.related import contents_to_read
+    from vetgate.engine.related_check import contents_to_read
 
     wanted = [f for f in contents_to_read(policy, change.files) if f.new_blob]
     blobs = read_blobs(root, [f.new_blob for f in wanted if f.new_blob], max_bytes=MAX_TEST_BYTES)
