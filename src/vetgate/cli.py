@@ -14,6 +14,7 @@ from vetgate.errors import UsageError
 REPORT_FORMATS = ("codequality", "github", "json", "junit", "markdown", "sarif", "text")
 ORIGIN_FORMATS = ("json", "text")
 AUDIT_FORMATS = ("html", "json", "markdown", "text")
+REPLAY_FORMATS = ("json", "markdown", "text")
 
 
 EXIT_CODES = """\
@@ -210,6 +211,32 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--allow-shallow", action="store_true",
                        help="audit a shallow clone's cut-off history (refused by default)")
     _add_policy(audit)
+
+    replay = sub.add_parser(
+        "replay", help="what a policy would have blocked over the last changes",
+        description="Judge the changes that reached the branch (first-parent merges, squash and "
+                    "rebase commits: one change each) with a proposed policy and with the current "
+                    "one, as `check --range` would have judged each, and show what each would "
+                    "have blocked. Reviews are not in git: review requirements are unknown "
+                    "unless --reviews FILE is given. Exit 0, or 2 when it cannot replay.")
+    _add_repo(replay)
+    replay.add_argument("rev_range", nargs="?", default=None, metavar="RANGE",
+                        help="replay the changes of BASE..HEAD instead of the last N")
+    replay.add_argument("--policy", action="append", default=None, metavar="PATH",
+                        help="the proposed policy file (repeatable; default: the work tree's "
+                             ".vetgate.yaml)")
+    replay.add_argument("--against", metavar="REF|PATH",
+                        help="the policy to compare with: a policy file, or a commit whose "
+                             "policy to read (default: the policy at HEAD)")
+    replay.add_argument("--last", metavar="N",
+                        help="how many changes to replay, newest first (default: 100)")
+    replay.add_argument("--reviews", metavar="FILE",
+                        help="JSON reviews in the format `check --reviews` takes; without it "
+                             "review requirements are unknown, never met")
+    replay.add_argument("--format", choices=REPLAY_FORMATS, default="text",
+                        help="report format (default: text)")
+    replay.add_argument("--output", metavar="FILE",
+                        help="write the report here (default: stdout)")
 
     hook = sub.add_parser(
         "hook", help="entry points for the pre-commit hooks",

@@ -110,3 +110,18 @@ def read_agent_traces(root: str, rev: str) -> dict[str, tuple[dict[str, Any], ..
     if proc.returncode != 0 or len(proc.stdout) > 8 * MAX_NOTE_BYTES:
         return {}
     return parse_trace_lines(proc.stdout.decode("utf-8", "replace"))
+
+
+def has_ai_notes(root: str) -> bool:
+    """Whether the repository has any git-ai notes ref (``refs/notes/ai`` or old-layout
+    ``refs/ai/authorship/*``): one ``git for-each-ref``, so a walk over many changes can skip
+    ``read_ai_notes`` when there are none."""
+    return bool(_refs(root))
+
+
+def traces_in_history(root: str, rev: str) -> bool:
+    """Whether ``.agent-trace/traces.jsonl`` ever existed in the history of ``rev``: one
+    ``git log``, so a walk over many changes can skip ``read_agent_traces`` when it never did."""
+    proc = run_git(["log", "-1", "--format=%H", "--end-of-options", rev, "--", TRACES_PATH],
+                   root, check=False)
+    return proc.returncode != 0 or bool(proc.stdout.strip())

@@ -75,3 +75,36 @@ def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None) -
             return load_default_policy()
         files = found
     return load_policy(files, GitRevisionSource(root, rev), root=root)
+
+
+def describe_policy(policy: Policy, rev: str | None, name: str | None = None) -> str:
+    """Where ``policy`` was read, for reports: ``.vetgate.yaml (work tree)``,
+    ``.vetgate.yaml@1a2b3c4d5e6f (HEAD)``, or the built-in default."""
+    shown = f" ({name})" if name and rev and not rev.startswith(name) else ""
+    if not policy.files:
+        where = "the work tree" if rev is None else f"commit {rev[:12]}{shown}"
+        return f"the built-in default policy: {where} has no .vetgate.yaml"
+    files = ", ".join(policy.files)
+    return f"{files} (work tree)" if rev is None else f"{files}@{rev[:12]}{shown}"
+
+
+def load_policy_spec(root: str, spec: str) -> tuple[Policy, str]:
+    """``--against REF|PATH``: a policy file, else the policy a commit has; with where it was
+    read. Neither is a ``UsageError`` saying what to give."""
+    import os
+
+    from vetgate.changes.repo import resolve_optional
+    from vetgate.errors import UsageError
+
+    if not spec.strip():
+        raise UsageError("--against is empty; give a policy file or a commit (is a variable "
+                         "unset?)")
+    if os.path.isfile(spec):
+        policy = load_policy_at(root, [spec], None)
+        return policy, describe_policy(policy, None)
+    sha = resolve_optional(root, spec)
+    if sha is None:
+        raise UsageError(f"--against {spec}: neither a policy file nor a commit; give a file "
+                         "(e.g. old-policy.yaml) or a revision (e.g. HEAD, origin/main)")
+    policy = load_policy_at(root, None, sha)
+    return policy, describe_policy(policy, sha, spec)

@@ -30,8 +30,12 @@ _TOP_KEYS = frozenset({"reviews", "pr_author"})
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 
-def load_reviews_file(path: str) -> ReviewEvidence:
+def load_reviews_file(path: str, *, decisive: bool = True) -> ReviewEvidence:
     """Read ``path`` (see the module doc) into ``ReviewEvidence`` with ``source="file"``.
+
+    ``decisive``: keep only the latest decisive review per user (what one pull request's
+    reviews mean); False keeps every review, in order, for a caller that first picks the
+    reviews of one change (``vetgate replay``) and then applies ``latest_decisive`` itself.
 
     Raises ``UsageError`` naming the file and the item index for anything it cannot read.
     """
@@ -68,7 +72,8 @@ def load_reviews_file(path: str) -> ReviewEvidence:
         review = _parse_item(path, index, item)
         if review is not None:
             parsed.append(review)
-    return ReviewEvidence(source="file", reviews=latest_decisive(parsed), pr_author=pr_author)
+    reviews = latest_decisive(parsed) if decisive else tuple(parsed)
+    return ReviewEvidence(source="file", reviews=reviews, pr_author=pr_author)
 
 
 def _parse_item(path: str, index: int, item: Any) -> Review | None:
