@@ -2,9 +2,13 @@
 
 Every comparison between a commit's text and the catalog goes through :func:`fold`: both sides
 are folded the same way, so "Сlaude <noreply@аnthropic.com>" written with Cyrillic letters, a
-zero-width space in an address, or full-width letters all compare equal to the plain ASCII
-mark. Folding is deliberately lossy: it is only ever used for matching, never for display
-(evidence always shows the exact original text).
+zero-width space in an address, full-width letters, a Unicode hyphen in a trailer key or a colon
+look-alike as its separator all compare equal to the plain ASCII mark. Look-alikes come from
+Unicode's confusables data (UTS #39), reduced to the characters the matchers use by
+``tools/gen_confusables.py`` into ``confusables.json``, and applied *before* NFKD (which would
+otherwise turn some of them into other non-ASCII letters: Greek lunate sigma ``ϲ`` → ``ς``).
+Folding is deliberately lossy: it is only ever used for matching, never for display (evidence
+always shows the exact original text).
 
 The ASCII fast path matters: almost every commit is pure ASCII, and then folding is just
 ``str.lower``.
@@ -12,6 +16,7 @@ The ASCII fast path matters: almost every commit is pure ASCII, and then folding
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -27,10 +32,11 @@ _EXTRA_INVISIBLE = frozenset(
 )
 _DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cc"})
 
-# Letters from other scripts that look like Latin letters, after casefolding. Mapping the
-# lower-case forms also covers upper-case look-alikes (casefold runs first): Cyrillic "С" → "с"
-# → "c". Where upper and lower case look different we follow the lower case, because the marks
-# that matter are e-mail addresses, which are written in lower case.
+# Letters from other scripts that look like Latin letters, beyond or instead of what UTS #39
+# lists; applied before NFKD and again after casefolding. Mapping the lower-case forms also
+# covers upper-case look-alikes (casefold runs first): Cyrillic "С" → "с" → "c". Where upper and
+# lower case look different we follow the lower case, because the marks that matter are e-mail
+# addresses, which are written in lower case.
 _CONFUSABLES = {
     # Cyrillic
     "а": "a", "в": "b", "с": "c", "ԁ": "d", "е": "e", "ё": "e", "һ": "h", "н": "h", "і": "i",
@@ -44,18 +50,38 @@ _CONFUSABLES = {
     # Latin letters that look like other Latin letters
     "ı": "i", "ȷ": "j", "ɑ": "a", "ɩ": "i", "ʋ": "u", "ɒ": "a",
 }
-_CONFUSABLE_TABLE = str.maketrans(_CONFUSABLES)
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
+@functools.lru_cache(maxsize=1)
+def confusables() -> dict[str, str]:
+    """{character: the ASCII text it looks like}: Unicode's confusables data (UTS #39, reduced
+    to what the matchers use in ``confusables.json``), and where the hand-made list above
+    disagrees, its choice (small palochka ``ӏ``: UTS #39 says ``i``, it is drawn as ``l``)."""
+    import json
+    from importlib import resources
+
+    data = json.loads(resources.files(__package__).joinpath("confusables.json")
+                      .read_text(encoding="utf-8"))
+    table = {ch: target for target, chars in data["map"].items() for ch in chars}
+    table.update(_CONFUSABLES)
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> dict[int, str]:
+    return str.maketrans(confusables())
+
+
 def _fold_run(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
+    table = _table()
+    decomposed = unicodedata.normalize("NFKD", text.translate(table))
     category = unicodedata.category
     kept = "".join(
         ch for ch in decomposed
         if ch.isascii() or (ch not in _EXTRA_INVISIBLE and category(ch) not in _DROPPED_CATEGORIES)
     )
-    return kept.casefold().translate(_CONFUSABLE_TABLE)
+    return kept.casefold().translate(table)
 
 
 def _fold_match(match: re.Match[str]) -> str:
