@@ -19,6 +19,7 @@ from adversarial.harness import (
     ai_message,
     assert_decided,
     check,
+    clone_repo,
     rule_result,
     run_main,
 )
@@ -191,11 +192,7 @@ def upstream(tmp_path: Path) -> GitRepo:
 
 
 def _clone(upstream: GitRepo, target: Path, *options: str) -> GitRepo:
-    subprocess.run(["git", "clone", "-q", *options, f"file://{upstream.path}", str(target)],
-                   check=True, capture_output=True)
-    clone = GitRepo(target)
-    clone.git("checkout", "-q", "feature")
-    return clone
+    return GitRepo(clone_repo(upstream.path, target, *options, branch="feature"))
 
 
 def test_shallow_clone_missing_the_merge_base_exits_2_with_the_remedy(

@@ -15,16 +15,10 @@ from typing import Any
 
 import pytest
 
-from adversarial.harness import ai_message, assert_decided, check, rule_result
+from adversarial.harness import PAYMENTS_POLICY, ai_message, assert_decided, check, rule_result
 from conftest import GitRepo
 
-POLICY = """\
-version: 1
-rules:
-  - id: payments
-    paths: ["payments/**"]
-    require: {forbid: "AI-written changes are not accepted in payments/"}
-"""
+POLICY = PAYMENTS_POLICY
 
 CHARGE = "".join(f"def charge_{i}(amount):\n    return amount * {i} + fee_{i}()\n"
                  for i in range(10))

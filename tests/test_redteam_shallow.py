@@ -9,22 +9,22 @@ the repository cannot read, is exit 2 with the remedy. Everything runs on real c
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adversarial.harness import Outcome, ai_message, assert_decided, check
+from adversarial.harness import (
+    PAYMENTS_POLICY,
+    Outcome,
+    ai_message,
+    assert_decided,
+    check,
+    clone_repo,
+)
 from conftest import GitRepo, make_repo
 
-POLICY = """\
-version: 1
-rules:
-  - id: payments
-    paths: ["payments/**"]
-    require: {forbid: "AI-written changes are not accepted in payments/"}
-"""
+POLICY = PAYMENTS_POLICY
 
 
 @pytest.fixture
@@ -45,11 +45,7 @@ def upstream(tmp_path: Path) -> GitRepo:
 
 
 def _clone(upstream: GitRepo, target: Path, *options: str) -> GitRepo:
-    subprocess.run(["git", "clone", "-q", *options, f"file://{upstream.path}", str(target)],
-                   check=True, capture_output=True)
-    clone = GitRepo(target)
-    clone.git("checkout", "-q", "feature")
-    return clone
+    return GitRepo(clone_repo(upstream.path, target, *options, branch="feature"))
 
 
 def _judge(clone: GitRepo, capsys: Any) -> Outcome:

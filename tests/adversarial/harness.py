@@ -25,6 +25,15 @@ CORPUS = Path(__file__).resolve().parent
 
 CLAUDE_TRAILER = "Co-Authored-By: Claude <noreply@anthropic.com>"
 
+# The smallest gate: AI-written changes to payments/ are blocked.
+PAYMENTS_POLICY = """\
+version: 1
+rules:
+  - id: payments
+    paths: ["payments/**"]
+    require: {forbid: "AI-written changes are not accepted in payments/"}
+"""
+
 
 def ai_message(subject: str, *body: str) -> str:
     """A commit message with Claude Code's co-author trailer as its last paragraph."""
@@ -108,3 +117,14 @@ def git_bytes(repo: Path, *args: str, input: bytes | None = None) -> bytes:
         raise AssertionError(f"git {' '.join(args)} failed: "
                              f"{proc.stderr.decode('utf-8', 'replace')}")
     return proc.stdout
+
+
+def clone_repo(source: Path, target: Path, *options: str, branch: str | None = None) -> Path:
+    """``git clone OPTIONS file://SOURCE TARGET`` (file:// so --depth and --filter apply),
+    then check out ``branch`` when given."""
+    subprocess.run(["git", "clone", "-q", *options, f"file://{source}", str(target)],
+                   check=True, capture_output=True)
+    if branch is not None:
+        subprocess.run(["git", "checkout", "-q", branch], cwd=target, check=True,
+                       capture_output=True)
+    return target
