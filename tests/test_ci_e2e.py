@@ -404,3 +404,65 @@ def test_no_token_is_needed_when_nothing_asks_the_code_host(pr: PullRequest,
     assert main(["check", "--ci", "--format", "json", "--output", str(pr.tmp_path / "r.json")]
                 ) == 0
     assert pr.host.requests == []
+
+
+# --- the replay table when a pull request edits the policy (issue 16) ---------------------------
+
+DOCS_RULE = """\
+  - id: docs
+    paths: ["docs/**"]
+    require:
+      forbid: "AI-written docs are not accepted; write them by hand."
+"""
+
+
+def _policy_pr(pr: PullRequest) -> None:
+    pr.commit(f"docs by an agent\n\n{CLAUDE}\n", {"docs/guide.md": "hi\n"})
+    pr.commit("docs by hand", {"docs/faq.md": "faq\n"})
+    pr.base = pr.repo.head()
+    pr.commit("policy: no AI docs", {".vetgate.yaml": POLICY + DOCS_RULE})
+
+
+def _run(pr: PullRequest, *args: str) -> int:
+    pr.serve()
+    for name, value in pr.environment().items():
+        pr.monkeypatch.setenv(name, value)
+    return main(["check", "--ci", *args])
+
+
+def test_a_policy_change_gets_the_replay_table_in_markdown(pr: PullRequest) -> None:
+    _policy_pr(pr)
+    out = pr.tmp_path / "report.md"
+    code = _run(pr, "--format", "markdown", "--output", str(out))
+    assert code == 1  # the policy owners have not approved yet
+    text = out.read_text(encoding="utf-8")
+    assert "### Policy replay" in text
+    assert "| `docs` | 1 | 0 | 0 | 0 | - | +1 |" in text
+    assert "**Difference:** +1 blocked by `docs`" in text
+    assert "not by the policy that was in force when it landed" in text
+
+
+def test_the_step_summary_gets_the_replay_table(pr: PullRequest) -> None:
+    _policy_pr(pr)
+    summary = pr.tmp_path / "summary.md"
+    pr.monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    _run(pr, "--output", str(pr.tmp_path / "annotations.txt"))
+    assert "### Policy replay" in summary.read_text(encoding="utf-8")
+
+
+def test_no_replay_table_without_a_policy_change_or_budget(pr: PullRequest) -> None:
+    ai_change(pr)
+    out = pr.tmp_path / "report.md"
+    _run(pr, "--format", "markdown", "--output", str(out))
+    assert "Policy replay" not in out.read_text(encoding="utf-8")
+    _policy_pr(pr)
+    _run(pr, "--format", "markdown", "--output", str(out), "--replay-budget", "0")
+    assert "No replay: --replay-budget is 0." in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "inf"])
+def test_a_bad_replay_budget_exits_2(pr: PullRequest, value: str,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    ai_change(pr)
+    assert _run(pr, "--replay-budget", value) == 2
+    assert f"--replay-budget {value}: give seconds, 0 or more" in capsys.readouterr().err

@@ -134,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="report as usual but never block (exit 0 unless undecided)")
     check.add_argument("--post-status", metavar="CONTEXT",
                        help="CI: post the verdict as a commit status with this context")
+    check.add_argument("--replay-budget", metavar="SECONDS",
+                       help="with --ci, when the change edits the policy files: at most this "
+                            "many seconds to replay the last 100 changes with the proposed "
+                            "policy for the markdown report and step summary (default 30; 0 "
+                            "skips it)")
     check.add_argument("--color", choices=("always", "auto", "never"), default="auto",
                        help="colour the text report: auto (default) on a terminal unless "
                             "NO_COLOR is set")

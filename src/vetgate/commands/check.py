@@ -14,26 +14,71 @@ from vetgate.errors import UsageError, VetgateError
 from vetgate.gate.pipeline import CheckRequest, Evaluation, evaluate_request, exit_code
 
 
+class _Replay:
+    """The replay table for a CI run that edits the policy files, computed at most once."""
+
+    def __init__(self, evaluation: Evaluation, request: CheckRequest, budget: float) -> None:
+        from vetgate.replay.ci import policy_edited
+
+        self._wanted = evaluation.ci is not None and policy_edited(evaluation.result)
+        self._evaluation, self._request, self._budget = evaluation, request, budget
+        self._text: str | None = None
+
+    def section(self) -> str:
+        """The markdown to append ("" when the change does not edit the policy)."""
+        if not self._wanted:
+            return ""
+        if self._text is None:
+            from vetgate.changes.git import repo_root
+            from vetgate.replay.ci import replay_section
+
+            self._text = "\n" + replay_section(
+                repo_root(self._request.repo), self._evaluation.result, self._request.policy,
+                budget=self._budget)
+        return self._text
+
+
 def _write_reports(result: CheckResult, evaluation: Evaluation, request: CheckRequest,
                    format: str | None, output: str | None, color: str,
-                   extra: Sequence[tuple[str, str]]) -> None:
+                   extra: Sequence[tuple[str, str]], replay_budget: float) -> None:
     from vetgate import report
     from vetgate.commands.common import use_color, write_output
 
+    replay = _Replay(evaluation, request, replay_budget)
     fmt = format or ("github" if evaluation.ci and evaluation.ci.platform == "github" else "text")
-    write_output(report.render(result, fmt, color=use_color(color, output)), output)
+    text = report.render(result, fmt, color=use_color(color, output))
+    write_output(text + (replay.section() if fmt == "markdown" else ""), output)
     for extra_fmt, path in extra:
-        write_output(report.render(result, extra_fmt), path)
+        extra_text = report.render(result, extra_fmt)
+        write_output(extra_text + (replay.section() if extra_fmt == "markdown" else ""), path)
     summary_path = request.env.get("GITHUB_STEP_SUMMARY")
     if fmt == "github" and summary_path:
         from vetgate.report.github import step_summary
 
         try:
             with open(summary_path, "a", encoding="utf-8") as handle:
-                handle.write(step_summary(result))
+                handle.write(step_summary(result) + replay.section())
         except OSError as exc:
             raise UsageError(f"cannot append to $GITHUB_STEP_SUMMARY ({summary_path}): "
                              f"{exc.strerror}") from exc
+
+
+def _replay_budget(value: str | None, ci: bool) -> float:
+    from vetgate.replay.ci import DEFAULT_BUDGET
+
+    if value is None:
+        return DEFAULT_BUDGET
+    if not ci:
+        raise UsageError("--replay-budget goes with --ci (the replay table is added when a pull "
+                         "request edits the policy)")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise UsageError(f"--replay-budget {value}: give seconds, 0 or more (e.g. "
+                         f"--replay-budget {DEFAULT_BUDGET:g}; 0 skips the replay)")
+    return seconds
 
 
 def _parse_extra_reports(items: Sequence[str]) -> list[tuple[str, str]]:
@@ -96,10 +141,12 @@ def run(
     post_status: str | None = None,
     color: str = "auto",
     extra_reports: Sequence[str] | None = None,
+    replay_budget: str | None = None,
 ) -> int:
     """`vetgate check`; returns the exit code."""
     if post_status and not ci:
         raise UsageError("--post-status needs --ci (it posts to the pull request's head commit)")
+    budget = _replay_budget(replay_budget, ci)
     extra = _parse_extra_reports(extra_reports or ())
     request = CheckRequest(
         repo=repo, staged=staged, rev_range=rev_range, base=base, head=head, ci=ci,
@@ -120,7 +167,7 @@ def run(
     try:
         evaluation = evaluate_request(request)
         result = evaluation.result
-        _write_reports(result, evaluation, request, format, output, color, extra)
+        _write_reports(result, evaluation, request, format, output, color, extra, budget)
     except (VetgateError, OSError) as exc:
         if post_status:
             # Undecided (or a report that could not be written): the required status must not
