@@ -26,20 +26,34 @@ DIFF_ARGS = (
     "--no-ext-diff", "--no-textconv", "--ignore-submodules=none", "--no-relative",
 )
 
-# One header per commit: \x01 and the sha, so it can never be mistaken for a status token of
-# the --name-status list that follows it. Identities and messages are NOT read from `git log`:
-# its formats re-encode the whole commit by the commit's encoding header (see
-# ``vetgate.changes.commits``), so they come from the raw objects.
+# One header per commit: \x01, then the requested fields separated by \x02 (the sha first), so
+# it can never be mistaken for an entry of the --name-status or --numstat list that follows it.
+# Identities and messages are NOT read from `git log`: its formats re-encode the whole commit by
+# the commit's encoding header (see ``vetgate.changes.commits``), so they come from the raw
+# objects.
 _COMMIT_MARK = b"\x01"
+_FIELD_SEP = b"\x02"
 LOG_FORMAT = "%x01%H"
+
+
+def log_format(*fields: str) -> str:
+    """``--format`` for ``parse_log_stream``: the sha, then ``fields`` (``%P``, ``%ct`` …)."""
+    return "--format=" + "%x02".join((LOG_FORMAT, *fields))
+
+
+# Options every `git log` vetgate parses runs with, whatever the user's configuration says: raw
+# identities (a .mailmap must not turn an agent into a person), no signature or notes text mixed
+# into the stream, no colour, paths from the top level, no external diff or textconv drivers.
+LOG_PINNED = (
+    "-z", "--no-mailmap", "--no-show-signature", "--no-notes", "--no-color", "--no-relative",
+    "--no-ext-diff", "--no-textconv",
+)
 LOG_ARGS = (
-    "log", "-z", f"--format={LOG_FORMAT}", "--name-status", *RENAME_ARGS,
+    "log", f"--format={LOG_FORMAT}", "--name-status", *RENAME_ARGS,
     # A merge lists the paths whose merged content differs from every parent (what the merge
     # itself wrote: conflict resolutions, "evil" changes); the root commit is diffed against
     # the empty tree.
-    "--diff-merges=dense-combined", "--root",
-    "--no-mailmap", "--no-show-signature", "--no-notes", "--no-color",
-    "--ignore-submodules=none", "--no-relative", "--no-ext-diff",
+    "--diff-merges=dense-combined", "--root", "--ignore-submodules=none", *LOG_PINNED,
 )
 
 _STATUS = re.compile(rb"[ACDMRTUXB][0-9]*")
@@ -136,6 +150,116 @@ def parse_diff(output: bytes) -> list[FileChange]:
     return changes
 
 
+class LogStreamError(Exception):
+    """``git log`` printed something its documented format cannot produce: a bug in vetgate (or
+    in git), never a property of the repository. Deliberately not a ``VetgateError``: it ends
+    the run with exit 3 and the bug-report hint, not exit 2."""
+
+
+@dataclass(frozen=True)
+class LoggedFile:
+    """One entry of a commit's ``--name-status`` or ``--numstat`` list."""
+
+    path: str
+    old_path: str | None = None  # renames and copies
+    status: str | None = None  # the --name-status letters ("M", "R087", "MM" for a merge)
+    added: int = 0  # --numstat counts; binary files count 0
+    removed: int = 0
+    binary: bool = False
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One commit of a ``git log -z`` stream: its sha, the other header fields, its files."""
+
+    sha: str
+    fields: tuple[str, ...]
+    files: tuple[LoggedFile, ...]
+
+
+_SHA = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_NUMSTAT = re.compile(rb"(\d+|-)\t(\d+|-)\t(.*)", re.DOTALL)
+
+
+def _unexpected(what: str, token: bytes) -> LogStreamError:
+    return LogStreamError(f"unexpected `git log` output ({what}) near {token[:80]!r}; this is a "
+                          "bug in vetgate, please report it")
+
+
+def _header(token: bytes, width: int) -> tuple[str, tuple[str, ...]]:
+    parts = token[len(_COMMIT_MARK):].split(_FIELD_SEP)
+    if len(parts) != width + 1 or not _SHA.fullmatch(parts[0]):
+        raise _unexpected("a commit header", token)
+    return (parts[0].decode("ascii"),
+            tuple(part.decode("ascii", "replace") for part in parts[1:]))
+
+
+def _entry(token: bytes, stream: Iterator[bytes]) -> LoggedFile:
+    """One --name-status or --numstat entry starting at ``token``; its paths follow as tokens
+    when git printed them apart (renames and copies, and every --name-status path)."""
+
+    def path() -> str:
+        raw = next(stream, None)
+        if raw is None:
+            raise _unexpected("a path is missing at the end", token)
+        return decode_path(raw)
+
+    numstat = _NUMSTAT.fullmatch(token)
+    if numstat is not None:
+        added, removed, rest = numstat.groups()
+        binary = added == b"-" or removed == b"-"
+        if rest:
+            new, old = decode_path(rest), None
+        else:
+            old = path()
+            new = path()
+        return LoggedFile(new, old, None, 0 if binary else int(added),
+                          0 if binary else int(removed), binary)
+    if _COMBINED_STATUS.fullmatch(token):
+        return LoggedFile(path(), None, token.decode("ascii"))
+    if _STATUS.fullmatch(token):
+        if token[:1] in (b"R", b"C"):
+            old = path()
+            return LoggedFile(path(), old, token.decode("ascii"))
+        return LoggedFile(path(), None, token.decode("ascii"))
+    raise _unexpected("a --name-status or --numstat entry", token)
+
+
+def parse_log_stream(tokens: Iterable[bytes], width: int = 0) -> Iterator[LogRecord]:
+    """THE parser of vetgate's ``git log -z`` streams (``log_format`` header with ``width``
+    fields after the sha, then an optional ``--name-status`` or ``--numstat`` list), in git's
+    order and in constant memory.
+
+    Every token is accounted for: a commit header, an entry, or a path an entry announced. git
+    puts a newline (not a NUL) between a header and its first entry; a commit without entries
+    is a header alone (an empty commit) or a header and an empty record (a merge with no content
+    of its own in a combined diff). Anything else is
+    ``LogStreamError`` (a bug, exit 3) — never silently skipped, never exit 2.
+    """
+    stream = iter(tokens)
+    sha: str | None = None
+    fields: tuple[str, ...] = ()
+    files: list[LoggedFile] = []
+    after_header = False
+    for token in stream:
+        if token.startswith(_COMMIT_MARK):
+            if sha is not None:
+                yield LogRecord(sha, fields, tuple(files))
+            sha, fields = _header(token, width)
+            files = []
+            after_header = True
+            continue
+        if sha is None:
+            raise _unexpected("output before the first commit", token)
+        entry = token[1:] if after_header and token.startswith(b"\n") else token
+        if not entry and after_header:
+            continue  # a merge whose combined diff is empty: its header, then an empty record
+        after_header = False
+        files.append(_entry(entry, stream))
+    if sha is not None:
+        yield LogRecord(sha, fields, tuple(files))
+
+
 @dataclass(frozen=True)
 class LoggedPaths:
     """One commit of a ``git LOG_ARGS`` stream: its sha and the paths it touched."""
@@ -146,45 +270,21 @@ class LoggedPaths:
 
 
 def parse_log(tokens: Iterable[bytes]) -> Iterator[LoggedPaths]:
-    """Parse the NUL-separated records of ``git LOG_ARGS``, in git's order.
+    """The commits of a ``git LOG_ARGS`` stream, in git's order (``parse_log_stream``).
 
     ``paths`` holds every path of the commit's --name-status list (both paths of renames and
     copies, which also go to ``renames``); for a merge, the paths its dense combined diff lists
     (content that differs from every parent).
     """
-    sha: str | None = None
-    paths: set[str] = set()
-    renames: list[tuple[str, str]] = []
-    stream = iter(tokens)
-    for token in stream:
-        if sha is None or token.startswith(_COMMIT_MARK):
-            if sha is not None:
-                yield LoggedPaths(sha, frozenset(paths), tuple(renames))
-            if not token.startswith(_COMMIT_MARK):
-                if not token.strip(b"\n"):
-                    continue  # separators before the first commit
-                raise GitError(f"unexpected `git log` output: {token[:80]!r}")
-            sha = token[len(_COMMIT_MARK):].decode("ascii", "replace")
-            paths = set()
-            renames = []
-            continue
-        # git separates the header from the --name-status list with a newline, not a NUL.
-        status = token.lstrip(b"\n")
-        if not status:
-            continue
-        if _COMBINED_STATUS.fullmatch(status):
-            paths.add(decode_path(next(stream, b"")))
-            continue
-        if not _STATUS.fullmatch(status):
-            raise GitError(f"unexpected `git log --name-status` output: {status[:80]!r}")
-        if status[:1] in (b"R", b"C"):
-            old, new = decode_path(next(stream, b"")), decode_path(next(stream, b""))
-            paths.update((old, new))
-            renames.append((old, new))
-        else:
-            paths.add(decode_path(next(stream, b"")))
-    if sha is not None:
-        yield LoggedPaths(sha, frozenset(paths), tuple(renames))
+    for record in parse_log_stream(tokens):
+        paths: set[str] = set()
+        renames: list[tuple[str, str]] = []
+        for item in record.files:
+            paths.add(item.path)
+            if item.old_path is not None:
+                paths.add(item.old_path)
+                renames.append((item.old_path, item.path))
+        yield LoggedPaths(record.sha, frozenset(paths), tuple(renames))
 
 
 _IDENT = re.compile(r"^(?P<name>.*?) ?<(?P<email>[^<>]*)> (?P<time>-?\d+)(?: [+-]\d{4})?$")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from vetgate.changes.git import run_git
+from vetgate.changes.git import missing_object, run_git
 from vetgate.errors import GitError
 
 _SHA_RE = re.compile(rb"\A[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
@@ -181,7 +181,8 @@ def blame_ranges(root: str, revision: str, path: str, ranges: Sequence[tuple[int
                 "repository does not have; create it (an empty file will do) or remove that "
                 "setting, then run the audit again"
             )
-        raise GitError(f"`git blame` of {path!r} at {revision[:12]} failed: {detail}")
+        raise GitError(missing_object(proc.stderr.decode("utf-8", "replace"))
+                       or f"`git blame` of {path!r} at {revision[:12]} failed: {detail}")
     output = proc.stdout
     result: list[BlameLine] = []
     boundaries: set[bytes] = set()

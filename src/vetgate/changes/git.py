@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,6 +20,35 @@ _STABLE_CONFIG = (
     "-c", "log.showSignature=false",
     "-c", "i18n.logOutputEncoding=UTF-8",
 )
+
+
+# What git says when an object it needs is not in the repository (a damaged clone, or a partial
+# clone whose promisor remote cannot supply it).
+_MISSING_OBJECT = re.compile(
+    r"(?:unable to read|bad object|could not read|missing (?:blob|tree|commit) object|"
+    r"could not fetch|bad tree object|invalid object|did not find object)\s+'?"
+    r"([0-9a-f]{40}(?:[0-9a-f]{24})?)",
+    re.IGNORECASE,
+)
+
+
+def missing_object(stderr: str) -> str | None:
+    """The message for git's complaint about an object the repository lacks; None otherwise."""
+    match = _MISSING_OBJECT.search(stderr)
+    if match is None:
+        return None
+    return (
+        f"this repository lacks the object {match.group(1)} that git needs here (a partial clone "
+        "whose remote cannot supply it, or a damaged clone); fetch it in full (`git fetch "
+        "--refetch`, or clone without --filter) or run `git fsck` to see what is lost"
+    )
+
+
+def _failure(args: Sequence[str], stderr: bytes, returncode: int) -> GitError:
+    text = stderr.decode("utf-8", "replace").strip()
+    lines = text.splitlines()
+    detail = lines[-1] if lines else f"exit code {returncode}"
+    return GitError(missing_object(text) or f"`git {' '.join(args)}` failed: {detail}")
 
 
 def _cannot_run(cwd: str, exc: OSError) -> GitError:
@@ -70,9 +100,7 @@ def run_git(
     except FileNotFoundError as exc:
         raise _cannot_run(cwd, exc) from exc
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = message[-1] if message else f"exit code {proc.returncode}"
-        raise GitError(f"`git {' '.join(args)}` failed: {detail}")
+        raise _failure(args, proc.stderr, proc.returncode)
     return proc
 
 
@@ -112,9 +140,7 @@ def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
         errors.seek(0)
         stderr = errors.read()
     if returncode != 0:
-        lines = stderr.decode("utf-8", "replace").strip().splitlines()
-        detail = lines[-1] if lines else f"exit code {returncode}"
-        raise GitError(f"`git {' '.join(args)}` failed: {detail}")
+        raise _failure(args, stderr, returncode)
 
 
 def repo_root(cwd: str) -> str:

@@ -9,26 +9,20 @@ commits are fixes or reverts, and what a failure is, is decided in ``vetgate.aud
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from vetgate.changes._parse import LOG_PINNED, LogRecord, log_format, parse_log_stream
 from vetgate.changes.commits import read_commits
 from vetgate.changes.git import git_stream, run_git
 from vetgate.changes.model import Commit
 from vetgate.errors import GitError, UsageError
 
-# Options that make `git log` print the same thing whatever the user's configuration says:
-# raw identities (a .mailmap must not turn an agent into a person), root commits diffed against
-# the empty tree, paths from the top level, no external diff or textconv drivers.
-_LOG_OPTIONS = (
-    "--no-use-mailmap", "--root", "--no-relative", "--no-ext-diff", "--no-textconv",
-    "--no-notes", "--no-merges", "-z",
-)
-_SHA_RE = re.compile(rb"\A[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
-_NUMSTAT_RE = re.compile(rb"\A\n?(\d+|-)\t(\d+|-)\t")
+# Every `git log` here is parsed by the one parser, ``parse_log_stream``; its options pin what
+# git prints (``LOG_PINNED``), and root commits are diffed against the empty tree.
+_LOG_OPTIONS = (*LOG_PINNED, "--root", "--no-merges")
 _T = TypeVar("_T")
 
 
@@ -239,15 +233,6 @@ def resolve_commits(root: str, names: Iterable[str]) -> dict[str, str | None]:
 # --- streaming log -------------------------------------------------------------------------------
 
 
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
-
-
-def _path(raw: bytes) -> str:
-    # Paths keep undecodable bytes (surrogateescape) so they can be handed back to git intact.
-    return raw.decode("utf-8", "surrogateescape")
-
-
 def _chunks(items: Iterable[_T], size: int = 512) -> Iterator[list[_T]]:
     chunk: list[_T] = []
     for item in items:
@@ -268,8 +253,8 @@ def iter_log(root: str, selection: RevisionSelection, *,
     placeholder: git re-encodes those by the commit's encoding header.
     """
     options = _LOG_OPTIONS if not merges else tuple(o for o in _LOG_OPTIONS if o != "--no-merges")
-    args = ["log", *options, "--format=%H", *selection.log_args()]
-    shas = (token.decode("ascii") for token in git_stream(args, root) if token.strip())
+    args = ["log", *options, log_format(), *selection.log_args()]
+    shas = (record.sha for record in parse_log_stream(git_stream(args, root)))
     for chunk in _chunks(shas):
         for commit in read_commits(root, chunk):
             yield LogEntry(
@@ -280,58 +265,9 @@ def iter_log(root: str, selection: RevisionSelection, *,
             )
 
 
-class _Pushback:
-    """An iterator with one token of look-ahead."""
-
-    def __init__(self, tokens: Iterator[bytes]) -> None:
-        self._tokens = tokens
-        self._held: bytes | None = None
-
-    def next(self) -> bytes | None:
-        if self._held is not None:
-            held, self._held = self._held, None
-            return held
-        return next(self._tokens, None)
-
-    def push(self, token: bytes) -> None:
-        self._held = token
-
-
-def _numstat_log(root: str, selection: RevisionSelection
-                 ) -> Iterator[tuple[str, tuple[FileStat, ...]]]:
-    """``(sha, files)`` of every non-merge commit of ``selection``, newest first."""
-    args = ["log", *_LOG_OPTIONS, "-M", "--numstat", "--format=%H%x00", *selection.log_args()]
-    tokens = _Pushback(git_stream(args, root))
-    while True:
-        sha = tokens.next()
-        if sha is None:
-            return
-        if not sha:
-            continue
-        if not _SHA_RE.match(sha):
-            raise GitError(f"unexpected `git log` output near {sha[:60]!r}; please report this")
-        files: list[FileStat] = []
-        while True:
-            token = tokens.next()
-            if token is None:
-                break
-            if not token:
-                continue  # the separator between the header and the numstat block
-            match = _NUMSTAT_RE.match(token)
-            if match is None:
-                tokens.push(token)  # the next commit's sha
-                break
-            binary = match.group(1) == b"-"
-            added = 0 if binary else int(match.group(1))
-            removed = 0 if binary else int(match.group(2))
-            rest = token[match.end():]
-            if rest:
-                files.append(FileStat(_path(rest), None, added, removed, binary))
-            else:  # a rename or copy: old and new path follow as their own tokens
-                old = tokens.next() or b""
-                new = tokens.next() or b""
-                files.append(FileStat(_path(new), _path(old), added, removed, binary))
-        yield sha.decode("ascii"), tuple(files)
+def _file_stats(record: LogRecord) -> tuple[FileStat, ...]:
+    return tuple(FileStat(item.path, item.old_path, item.added, item.removed, item.binary)
+                 for item in record.files)
 
 
 def iter_history(root: str, selection: RevisionSelection) -> Iterator[HistoryCommit]:
@@ -341,9 +277,11 @@ def iter_history(root: str, selection: RevisionSelection) -> Iterator[HistoryCom
     and add, and is known under both paths. Identities and messages come from the commit
     objects (``read_commits``), so an encoding header cannot hide them.
     """
-    for chunk in _chunks(_numstat_log(root, selection)):
-        commits = read_commits(root, [sha for sha, _files in chunk])
-        for commit, (_sha, files) in zip(commits, chunk, strict=True):
+    args = ["log", *_LOG_OPTIONS, "-M", "--numstat", log_format(), *selection.log_args()]
+    for chunk in _chunks(parse_log_stream(git_stream(args, root))):
+        commits = read_commits(root, [record.sha for record in chunk])
+        for commit, record in zip(commits, chunk, strict=True):
+            files = _file_stats(record)
             paths: set[str] = set()
             for item in files:
                 paths.add(item.path)
@@ -377,36 +315,13 @@ def commit_facts(root: str, shas: Iterable[str]) -> dict[str, CommitFacts]:
     unique = list(dict.fromkeys(shas))
     if not unique:
         return {}
-    args = ["log", "--no-walk=unsorted", "--stdin", "--no-use-mailmap", "--root", "--no-relative",
-            "--no-ext-diff", "--no-textconv", "--no-notes", "-z", "-M", "--numstat",
-            "--format=%H%x00%P%x00%ct%x00"]
+    args = ["log", "--no-walk=unsorted", "--stdin", *LOG_PINNED, "--root", "-M", "--numstat",
+            log_format("%P", "%ct")]
     proc = run_git(args, root, input="".join(f"{sha}\n" for sha in unique).encode())
     out: dict[str, CommitFacts] = {}
-    tokens = _Pushback(iter(proc.stdout.split(b"\0")))
-    while True:
-        sha = tokens.next()
-        if sha is None:
-            break
-        if not sha:
-            continue
-        parents = tokens.next() or b""
-        ctime = tokens.next() or b"0"
-        lines = 0
-        while True:
-            token = tokens.next()
-            if token is None:
-                break
-            if not token:
-                continue
-            match = _NUMSTAT_RE.match(token)
-            if match is None:
-                tokens.push(token)
-                break
-            if match.group(1) != b"-":
-                lines += int(match.group(1)) + int(match.group(2))
-            if not token[match.end():]:
-                tokens.next()
-                tokens.next()
-        key = sha.decode("ascii")
-        out[key] = CommitFacts(key, tuple(parents.decode("ascii").split()), int(ctime), lines)
+    output = proc.stdout[:-1] if proc.stdout.endswith(b"\0") else proc.stdout
+    for record in parse_log_stream(output.split(b"\0"), width=2):
+        parents, ctime = record.fields
+        lines = sum(item.added + item.removed for item in record.files)
+        out[record.sha] = CommitFacts(record.sha, tuple(parents.split()), int(ctime), lines)
     return out
