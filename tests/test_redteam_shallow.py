@@ -21,6 +21,7 @@ from adversarial.harness import (
     assert_decided,
     check,
     clone_repo,
+    run_main,
 )
 from conftest import GitRepo, make_repo
 
@@ -134,3 +135,12 @@ def test_a_commit_object_missing_from_a_full_clone_is_exit_2(
     assert outcome.code == 2, outcome.describe()
     assert f"lacks commit {ai_commit[:12]}" in outcome.err
     assert "fetch the whole history again" in outcome.err
+
+
+def test_origin_of_a_commit_whose_parent_the_clone_cut_off_says_how_to_fetch(
+        upstream: GitRepo, tmp_path: Path, capsys: Any) -> None:
+    clone = _clone(upstream, tmp_path / "shallow", "--depth", "1")
+    outcome = run_main(["origin", "-C", str(clone.path), "HEAD"], capsys)
+    assert_decided(outcome, 0, 2)
+    if outcome.code == 2:  # the commit's own diff is needed and its parent is not here
+        assert "the clone is shallow" in outcome.err and "--deepen" in outcome.err

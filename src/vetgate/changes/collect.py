@@ -309,9 +309,18 @@ def commit_change(root: str, rev: str) -> ChangeSet:
         raise GitError(f"cannot read commit {rev}")
     parents = commits[0].parents
     first_parent = parents[0] if parents else None
+    try:
+        files = _diff_trees(root, first_parent, sha)
+    except GitError:
+        if sha not in shallow_boundary(root):
+            raise
+        raise GitError(
+            f"cannot diff {rev} against its parent: the clone is shallow and cuts history off "
+            f"at that commit, so its parent is missing here; fetch more ({_FETCH_MORE})"
+        ) from None
     return ChangeSet(
         mode="commit", root=os.path.abspath(root), base=first_parent, head=sha, commits=commits,
-        files=_diff_trees(root, first_parent, sha), branch=branch_of(root, rev),
+        files=files, branch=branch_of(root, rev),
     )
 
 
