@@ -153,10 +153,20 @@ def test_long_runs_of_blanks_in_a_trailer_are_linear(tmp_path: Path) -> None:
 # --- where a mark is written --------------------------------------------------------------------
 
 @pytest.mark.parametrize("message, expected", [
-    pytest.param(f"fix\n\n{CLAUDE_TRAILER}\n\nThanks to the reviewers.\n", PASS,
-                 id="trailer-look-alike-in-body"),
-    pytest.param(f"fix\n\nQuoting the old commit:\n{CLAUDE_TRAILER}\nend of quote.\n", PASS,
-                 id="trailer-look-alike-inside-prose"),
+    # SPEC §3 "Position": a whole co-author line naming an agent is a mark anywhere after the
+    # subject; quoted, indented and fenced lines stay prose.
+    pytest.param(f"fix\n\n{CLAUDE_TRAILER}\n\nThanks to the reviewers.\n", BLOCK,
+                 id="trailer-in-body"),
+    pytest.param(f"fix\n\nQuoting the old commit:\n{CLAUDE_TRAILER}\nend of quote.\n", BLOCK,
+                 id="trailer-line-inside-prose"),
+    pytest.param(f"fix\n\nQuoting the old commit:\n> {CLAUDE_TRAILER}\nend of quote.\n", PASS,
+                 id="trailer-quoted"),
+    pytest.param(f"fix\n\nAgents add:\n\n    {CLAUDE_TRAILER}\n\nThanks.\n", PASS,
+                 id="trailer-indented-code"),
+    pytest.param(f"fix\n\n~~~\n{CLAUDE_TRAILER}\n~~~\nThanks.\n", PASS,
+                 id="trailer-fenced-code"),
+    pytest.param(f"fix\n\nWe dropped `{CLAUDE_TRAILER}` from the template.\n", PASS,
+                 id="trailer-inline-in-prose"),
     pytest.param(f"{CLAUDE_TRAILER}\n", PASS, id="trailer-as-the-title"),
     pytest.param(f"fix\n\n{FOOTER}\n\nmore text\n", BLOCK, id="footer-in-body"),
     # Footers are line marks (catalog line_prefixes): quoted inside prose they are prose.

@@ -65,6 +65,9 @@ class _TrailerCandidate:
     raw_value: str
     detail: str  # the exact text, for evidence
     where: str
+    # A line outside git's trailer block: evidence only when its value names a catalog agent
+    # identity (SPEC §3, "Position"), never for value rules or the policy's trailer markers.
+    identity_only: bool = False
 
 
 def split_addresses(value: str) -> tuple[str, list[str]]:
@@ -131,6 +134,37 @@ def _disguised_trailers(message: str, trailers: tuple[Trailer, ...], *, skip_quo
             disguised.append((number, line, match))
     disguised.sort(key=lambda item: item[0])
     return disguised
+
+
+_FENCE = re.compile(r" {0,3}(```|~~~)")
+
+
+def outside_trailer_lines(message: str, taken: set[int]) -> list[tuple[int, str, str, str]]:
+    """Lines of trailer form (``Key: value``, the key a token of letters, digits and ``-``)
+    anywhere after the subject line and not already ``taken`` (git's trailers, disguised
+    lines): ``(line number, line, folded key, value)``. Quoted (``>``), indented and fenced
+    code lines are prose and left out (SPEC §3, "Position")."""
+    found: list[tuple[int, str, str, str]] = []
+    fenced = False
+    for number, line in enumerate(message.split("\n")[1:], start=2):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced or number in taken or not line or line[0] in " \t>":
+            continue
+        separator = find_separator(line)
+        if separator >= 1:
+            key, value = line[:separator].strip().lower(), line[separator + 1:]
+        elif line.isascii():
+            continue
+        else:
+            match = _LOOSE_TRAILER.match(fold(line))
+            if match is None or not line.lstrip()[:1].isalnum():
+                continue
+            key = match.group(1)
+            value = line.split(":", 1)[1] if ":" in line else match.group(2)
+        found.append((number, line, key, value.strip()))
+    return found
 
 
 class _Glob:
@@ -599,6 +633,7 @@ class Classifier:
                               where=f"trailer, message line {trailer.line + shift}{suffix}")
             for trailer in trailers
         ]
+        taken = {trailer.line for trailer in trailers}
         if not message.isascii():
             label = f"disguised trailer, squashed commit {squashed}" if squashed else (
                 "disguised trailer")
@@ -606,9 +641,20 @@ class Classifier:
                                                            skip_quoted=squash_message):
                 value = match.group(2).strip()
                 raw_value = line.split(":", 1)[1].strip() if ":" in line else value
+                taken.add(number)
                 found.append(_TrailerCandidate(
                     key=match.group(1), value=value, raw_value=raw_value,
                     detail=line.strip(), where=f"message line {number + shift} ({label})"))
+        if self._builtin and ("@" in message or not message.isascii()):
+            identity_keys = self._index.catalog.identity_trailer_keys
+            where = "outside the trailer block" + (
+                f", squashed commit {squashed}" if squashed else "")
+            for number, line, key, value in outside_trailer_lines(message, taken):
+                # A whole line: the value ends with the address ("… <a@b> is gone." is prose).
+                if key in identity_keys and fold(value).endswith(">"):
+                    found.append(_TrailerCandidate(
+                        key=key, value=fold(value), raw_value=value, detail=line.strip(),
+                        where=f"message line {number + shift}, {where}", identity_only=True))
         return found
 
     def _trailers(self, message: str, suggested_by: CatalogEntry | None,
@@ -621,6 +667,9 @@ class Classifier:
     def _match_trailer(self, candidate: _TrailerCandidate, suggested_by: CatalogEntry | None,
                        evidence: list[Evidence]) -> None:
         index = self._index
+        if candidate.identity_only:
+            self._identity_trailer(candidate, suggested_by, evidence)
+            return
         if self._builtin:
             fired = False
             if candidate.key in index.catalog.identity_trailer_keys:
