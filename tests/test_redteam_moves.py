@@ -56,7 +56,14 @@ def _move_and_edit_above_the_rename_limit(repo: GitRepo) -> None:
     repo.commit("move", {"payments/charge.py": CHARGE + "extra = 1\n"})
 
 
+def _pasted_over_an_existing_file(repo: GitRepo) -> None:
+    edited = CHARGE.replace("charge_3(", "charge_three(")
+    repo.commit("rewrite pay", {"payments/pay.py": "pay = 0\n" + edited})
+    repo.commit("tidy", remove=["lib/charge.py"])
+
+
 MOVES: dict[str, Callable[[GitRepo], None]] = {
+    "pasted-with-edits-over-an-existing-file": _pasted_over_an_existing_file,
     "copy-then-delete": _copy_then_delete,
     "copy-with-edits-then-delete": _copy_edit_then_delete,
     "through-a-detour": _through_a_detour,
@@ -110,5 +117,16 @@ def test_human_files_are_not_linked_to_ai_content_they_do_not_hold(
     base = gated.head()
     gated.commit(ai_message("charge helper"), {"lib/charge.py": CHARGE, "lib/__init__.py": ""})
     gated.commit("human work", HUMAN_ONLY[case])
+    outcome = check(gated.path, capsys, "--base", base)
+    assert_decided(outcome, 0)
+
+
+def test_lines_a_file_already_had_do_not_link_it(gated: GitRepo, capsys: Any) -> None:
+    """An AI commit pastes a protected file's lines into another file; a human then edits the
+    original. The lines they share were there at the base: they are nobody's new work."""
+    gated.commit("more pay", {"payments/pay.py": "pay = 0\n" + CHARGE})
+    base = gated.head()
+    gated.commit(ai_message("inline the charges"), {"lib/util.py": "u = 0\n" + CHARGE})
+    gated.commit("human edit", {"payments/pay.py": "pay = 1\n" + CHARGE + "def x():\n    pass\n"})
     outcome = check(gated.path, capsys, "--base", base)
     assert_decided(outcome, 0)

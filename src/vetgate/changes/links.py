@@ -7,8 +7,9 @@ original deleted by the next one, or moved and edited in a commit with more file
 range diff adds or changes is compared with what those commits wrote:
 
 1. the same object id (cheap, exact, any file kind) links the file to the commit that wrote it;
-2. for added, renamed and copied text files still unlinked: when most of the file's significant
-   lines appear in one blob an AI commit wrote (at another path), the file is linked to it.
+2. for text files still unlinked: when most of the significant lines the file brings (those its
+   old content lacked) are lines one AI commit brought to a blob at another path, the file is
+   linked to that commit.
 
 Bounded: only when an AI commit of the range wrote files, one ``git diff-tree --stdin`` for the
 AI commits and one ``git cat-file --batch`` for the contents, blobs above ``MAX_BLOB_BYTES``
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 
 from vetgate.changes._parse import decode_path
 from vetgate.changes.git import run_git
@@ -41,14 +43,23 @@ _EMPTY_BLOBS = frozenset({
 })
 
 
-def _written(root: str, shas: Sequence[str]
-             ) -> dict[str, tuple[str, str, bool]]:
-    """object id -> (commit, path, is text) for every blob ``shas`` wrote against their first
-    parent (merges are skipped: what they bring in is judged through their own commits)."""
+@dataclass(frozen=True)
+class _Wrote:
+    """One blob an AI commit wrote."""
+
+    commit: str
+    path: str
+    text: bool  # a regular file (not a symlink): its lines can be compared
+    old: str | None  # the blob it replaced at that path (None: the file was added)
+
+
+def _written(root: str, shas: Sequence[str]) -> dict[str, _Wrote]:
+    """object id -> what wrote it, for every blob ``shas`` wrote against their first parent
+    (merges are skipped: what they bring in is judged through their own commits)."""
     proc = run_git(["diff-tree", "--stdin", "-r", "-z", "--raw", "--no-renames", "--root",
                     "--no-abbrev", "--no-ext-diff", "--no-textconv", "--no-relative"], root,
                    input="".join(f"{sha}\n" for sha in shas).encode("ascii"))
-    written: dict[str, tuple[str, str, bool]] = {}
+    written: dict[str, _Wrote] = {}
     tokens = iter(proc.stdout.split(b"\0"))
     commit = ""
     for token in tokens:
@@ -62,10 +73,11 @@ def _written(root: str, shas: Sequence[str]
         path = decode_path(next(tokens, b""))
         if len(fields) != 5 or fields[4][:1] == b"D" or fields[1] not in _CONTENT_MODES:
             continue
-        if fields[3].decode("ascii") in _EMPTY_BLOBS:
+        new, old = fields[3].decode("ascii"), fields[2].decode("ascii")
+        if new in _EMPTY_BLOBS:
             continue
-        written.setdefault(fields[3].decode("ascii"),
-                           (commit, path, fields[1] in _TEXT_MODES))
+        replaced = old if old.strip("0") and fields[0] in _TEXT_MODES else None
+        written.setdefault(new, _Wrote(commit, path, fields[1] in _TEXT_MODES, replaced))
     return written
 
 
@@ -104,27 +116,52 @@ def _read(root: str, blobs: Iterable[str]) -> dict[str, bytes]:
     return contents
 
 
+def _new_lines(contents: dict[str, bytes], new: str, old: str | None) -> set[bytes]:
+    """The significant lines of blob ``new`` that blob ``old`` (what it replaced) lacks."""
+    content = contents.get(new)
+    if content is None:
+        return set()
+    lines = _significant(content)
+    if old is not None and old in contents:
+        lines -= _significant(contents[old])
+    return lines
+
+
 def _by_lines(root: str, candidates: Sequence[FileChange],
-              written: dict[str, tuple[str, str, bool]]) -> list[ContentLink]:
-    sources = [blob for blob, (_c, _p, text) in written.items() if text]
+              written: dict[str, _Wrote]) -> list[ContentLink]:
+    """Link each candidate to the AI blob that holds most of the lines it brings.
+
+    Only lines new on each side count: a line the candidate already had at the base (or in the
+    source of its rename or copy) says nothing about who wrote it now, and neither does a line
+    an AI commit merely kept in a file it edited.
+    """
+    sources = [blob for blob, wrote in written.items() if wrote.text]
     if not candidates or not sources:
         return []
-    contents = _read(root, [*(f.new_blob or "" for f in candidates), *sources])
+    contents = _read(root, [
+        *(f.new_blob or "" for f in candidates),
+        *(f.old_blob for f in candidates if f.old_blob),
+        *sources,
+        *(old for old in (written[b].old for b in sources) if old),
+    ])
     wanted: list[tuple[FileChange, set[bytes]]] = []
     union: set[bytes] = set()
     for file in candidates:
-        content = contents.get(file.new_blob or "")
-        lines = _significant(content) if content is not None else set()
+        lines = _new_lines(contents, file.new_blob or "", file.old_blob)
         if len(lines) >= MIN_SHARED_LINES:
             wanted.append((file, lines))
             union |= lines
     if not wanted:
         return []
-    # Only the AI blobs' lines that some candidate holds are indexed.
+    # Only the AI blobs' new lines that some candidate brings are indexed.
     index: dict[bytes, list[int]] = {}
     source_ids = [blob for blob in sources if blob in contents]
     for number, blob in enumerate(source_ids):
-        for line in {raw.strip() for raw in contents[blob].split(b"\n")} & union:
+        lines = {raw.strip() for raw in contents[blob].split(b"\n")} & union
+        old = written[blob].old
+        if lines and old is not None and old in contents:
+            lines -= {raw.strip() for raw in contents[old].split(b"\n")}
+        for line in lines:
             index.setdefault(line, []).append(number)
     links: list[ContentLink] = []
     for file, lines in wanted:
@@ -139,11 +176,11 @@ def _by_lines(root: str, candidates: Sequence[FileChange],
         if best is None:
             continue
         shared = hits[best]
-        commit, path, _text = written[source_ids[best]]
-        if shared >= MIN_SHARED_LINES and shared > SHARE * len(lines) and path != file.path:
+        wrote = written[source_ids[best]]
+        if shared >= MIN_SHARED_LINES and shared > SHARE * len(lines) and wrote.path != file.path:
             links.append(ContentLink(
-                path=file.path, sha=commit, source=path,
-                how=f"{shared} of its {len(lines)} significant lines",
+                path=file.path, sha=wrote.commit, source=wrote.path,
+                how=f"{shared} of the {len(lines)} significant lines it brings",
             ))
     return links
 
@@ -170,11 +207,11 @@ def content_links(root: str, change: ChangeSet, ai_shas: Iterable[str],
             continue
         source = written.get(file.new_blob)
         if source is not None:
-            if source[1] != file.path:
-                links.append(ContentLink(path=file.path, sha=source[0], source=source[1],
+            if source.path != file.path:
+                links.append(ContentLink(path=file.path, sha=source.commit, source=source.path,
                                          how="the same content"))
             continue
-        if file.status in ("A", "R", "C") and file.kind == "file" and not file.binary and (
+        if file.kind == "file" and not file.binary and (
                 judged is None or any(judged(path) for path in file.paths)):
             candidates.append(file)
     links.extend(_by_lines(root, candidates, written))
