@@ -213,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--progress", choices=("always", "auto", "never"), default="auto",
                        help="progress on stderr: auto (default) when stderr is a terminal; "
                             "never also silences hints")
+    audit.add_argument("--deployments", metavar="PATTERN",
+                       help="what a deployment is: a tag glob such as 'v*', first-parent:BRANCH, "
+                            "auto (default: release-looking tags when there are any) or none")
     audit.add_argument("--allow-shallow", action="store_true",
                        help="audit a shallow clone's cut-off history (refused by default)")
     _add_policy(audit)

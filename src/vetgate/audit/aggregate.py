@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from vetgate.audit.model import (
     ORIGINS,
@@ -19,6 +20,9 @@ from vetgate.audit.model import (
     size_bucket,
 )
 from vetgate.audit.stats import median, wilson_interval
+
+if TYPE_CHECKING:
+    from vetgate.audit.deployments import DeploymentTracker
 
 
 class Tally:
@@ -79,11 +83,13 @@ class Aggregator:
     def __init__(self, rule_ids: Sequence[str], *,
                  reverted: Mapping[str, tuple[str, int]],
                  inducing: Mapping[str, Sequence[tuple[str, int]]],
-                 window_seconds: int | None, cutoff_time: int | None) -> None:
+                 window_seconds: int | None, cutoff_time: int | None,
+                 deployments: DeploymentTracker | None = None) -> None:
         self._reverted = reverted
         self._inducing = inducing
         self._window = window_seconds
         self._cutoff = cutoff_time
+        self.deployments = deployments
         self.origins = _by_origin()
         # The same commits as the policy counts them (``origin.unknown``, ``origin.suggestions``).
         self.counted = {"ai": Tally(), "human": Tally()}
@@ -142,6 +148,8 @@ class Aggregator:
             self.rules.setdefault(rule, _by_origin())[origin].add(
                 count, is_reverted, is_inducing, hours
             )
+        if self.deployments is not None:
+            self.deployments.add(sha, origin, [by for _, by, _ in signals])
         touched = tuple(rule_lines)
         for kind, by, when in signals:
             delay = round(max(0.0, (when - commit_time) / 3600), 1)

@@ -10,8 +10,18 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from vetgate.audit.model import ORIGINS, AuditReport, OriginStats, PeriodStats
-from vetgate.audit.report import headline, hours, interval, pct, summary_lines
+from vetgate.audit.model import ORIGINS, AuditReport, DeploymentStats, OriginStats, PeriodStats
+from vetgate.audit.report import (
+    ESCAPE_COLUMNS,
+    deployment_headline,
+    deployment_summary,
+    escape_row,
+    headline,
+    hours,
+    interval,
+    pct,
+    summary_lines,
+)
 
 COLOURS = {"ai": "#d95f02", "human": "#1b9e77", "unknown": "#7570b3"}
 
@@ -40,10 +50,11 @@ def _svg_open(width: int, height: int, label: str) -> str:
 
 
 def _nice_max(value: float) -> float:
-    """A round upper bound for a rate axis: 0.1, 0.2, 0.25, 0.5 or 1."""
-    for bound in (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1.0):
-        if value <= bound:
-            return bound
+    """A round upper bound for a rate axis with four equal steps that print exactly: the axis
+    reads 0%, 5%, 10%, 15%, 20% — never 18.8% or 56.2%."""
+    for step in (0.0025, 0.005, 0.01, 0.02, 0.025, 0.05, 0.1, 0.2, 0.25):
+        if value <= step * 4:
+            return step * 4
     return 1.0
 
 
@@ -87,8 +98,7 @@ def share_chart(periods: Sequence[PeriodStats]) -> str:
 
 def interval_chart(rows: Sequence[tuple[str, str, OriginStats]], title: str) -> str:
     """Dots with Wilson 95% interval bars: failure rate per (label, origin) row."""
-    rows = [row for row in rows if row[2].commits]
-    if not rows:
+    if not any(row[2].commits for row in rows):
         return "<p class=note>No commits to rate.</p>"
     row_h, left, right, top, bottom = 22, 220, 20, 10, 30
     width = 720
@@ -103,7 +113,7 @@ def interval_chart(rows: Sequence[tuple[str, str, OriginStats]], title: str) -> 
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom}" '
                      'stroke="#eee"/>')
         parts.append(f'<text x="{x:.1f}" y="{height - bottom + 14}" text-anchor="middle">'
-                     f'{tick * 100:.3g}%</text>')
+                     f'{round(tick * 100, 2):g}%</text>')
     for index, (label, origin, stats) in enumerate(rows):
         y = top + row_h * index + row_h / 2
         colour = COLOURS.get(origin, "#444")
@@ -117,6 +127,9 @@ def interval_chart(rows: Sequence[tuple[str, str, OriginStats]], title: str) -> 
             for x in (x1, x2):
                 parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y - 5:.1f}" '
                              f'y2="{y + 5:.1f}" stroke="{colour}" stroke-width="2"/>')
+        if not stats.commits:  # shown, as zero: an origin with no commits is a finding too
+            parts.append(f'<text x="{left + 4}" y="{y + 4:.1f}">0 commits: no rate</text>')
+            continue
         rate = stats.failure_rate or 0.0
         cx = left + plot_w * rate / scale
         parts.append(
@@ -142,6 +155,75 @@ def _stats_table(first: str, rows: Sequence[tuple[str, str, OriginStats]]) -> st
             f"<td>{interval(stats)}</td><td>{hours(stats.median_hours_to_fix)}</td></tr>"
         )
     return f"<table>{head}{''.join(body)}</table>"
+
+
+def escapes_chart(stats: DeploymentStats) -> str:
+    """Stacked bars: escaped failures per deployment, by origin (oldest deployment first)."""
+    rows = stats.rows
+    if not rows:
+        return "<p class=note>No deployment shipped a commit of the range.</p>"
+    width, height, left, bottom, top = 720, 200, 40, 36, 10
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    step = plot_w / len(rows)
+    bar = max(1.0, step * 0.8)
+    highest = max(1, *(sum(row.escaped.values()) for row in rows))
+    parts = [_svg_open(width, height, "Escaped failures per deployment, by origin")]
+    for tick in sorted({0, highest // 2, highest}):
+        y = top + plot_h * (1 - tick / highest)
+        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
+                     'stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
+    label_every = max(1, math.ceil(len(rows) / 10))
+    for index, row in enumerate(rows):
+        x = left + index * step + (step - bar) / 2
+        y = top + plot_h
+        for origin in ("unknown", "human", "ai"):
+            count = row.escaped.get(origin, 0)
+            if not count:
+                continue
+            h = plot_h * count / highest
+            y -= h
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'fill="{COLOURS[origin]}"><title>{escape(row.name)} {origin}: {count:,} escaped '
+                f'of {row.shipped.get(origin, 0):,} shipped</title></rect>'
+            )
+        if index % label_every == 0:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" '
+                         f'text-anchor="middle">{escape(row.name[:14])}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _deployment_section(report: AuditReport) -> list[str]:
+    stats = report.deployments
+    if stats is None:
+        return []
+    head = "".join(f"<th>{escape(name)}</th>" for name in ("origin", *ESCAPE_COLUMNS))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in escape_row(o, stats.origins[o]))
+        + "</tr>" for o in ORIGINS)
+    return [
+        "<h2>In production: escaped failures per deployment</h2>",
+        f"<p><strong>{escape(deployment_headline(stats))}</strong></p>",
+        f"<p class=note>{escape(deployment_summary(stats))}. A failure <em>escaped</em> when "
+        "the commit was shipped and its revert or fix was not in that deployment.</p>",
+        escapes_chart(stats),
+        f"<table>{head}{body}</table>",
+    ]
+
+
+CAVEATS = (
+    "Read the intervals before the rates: two origins whose 95% intervals overlap widely are "
+    "not shown to differ, however far apart the rates look.",
+    "Unknown is not human: a commit without any AI mark is <em>unknown</em> (teams strip "
+    "trailers). Compare unknown and the “as counted” view before reading much into human.",
+    "Skipped files: data, lock, documentation, generated and vendored files are left out of SZZ "
+    "(see <code>method.skipped_paths</code>), and ghost fixes that only add lines cannot be "
+    "blamed.",
+    "Commit-level revert and SZZ rates are a proxy for DORA's deployment-level change-failure "
+    "rate; the per-deployment figures (when there are deployments) are the DORA measure.",
+)
 
 
 MAX_FAILURE_ROWS = 200
@@ -189,6 +271,10 @@ def render_html(report: AuditReport) -> str:
         f"<style>{_CSS}</style></head><body>",
         "<h1>vetgate audit</h1>",
         f"<p class=sub>{escape(headline(report))}</p>",
+        "<h2>Before you read the numbers</h2><ul>",
+        *(f"<li>{caveat}</li>" for caveat in CAVEATS),
+        "</ul>",
+        *_deployment_section(report),
         "<h2>Share of commits by origin, per month</h2>",
         f"<p>{legend}</p>",
         share_chart(report.periods),

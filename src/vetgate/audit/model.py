@@ -91,6 +91,45 @@ class Method:
 
 
 @dataclass(frozen=True)
+class EscapeStats:
+    """One origin's production figures."""
+
+    shipped: int = 0
+    escaped: int = 0
+    escape_rate: float | None = None  # escaped / shipped; None when nothing shipped
+    escape_ci95: tuple[float, float] | None = None
+    median_hours_to_restore: float | None = None  # over escaped commits whose fix shipped
+    share_of_failures: float | None = None  # of all escaped failures; None when none escaped
+    share_of_shipped: float | None = None  # of all shipped commits
+
+
+@dataclass(frozen=True)
+class DeploymentRow:
+    """One deployment: what it shipped and how much of that escaped, per origin."""
+
+    name: str
+    sha: str
+    time: int
+    shipped: Mapping[str, int]
+    escaped: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class DeploymentStats:
+    """The deployment-level figures of an audit."""
+
+    pattern: str
+    count: int  # deployments that shipped at least one commit of the range
+    failed: int  # ... of which shipped at least one escaped failure
+    cfr: float | None
+    ci95: tuple[float, float] | None
+    median_hours_to_restore: float | None
+    unshipped: int  # commits of the range (in the rates) that no deployment contains yet
+    origins: Mapping[str, EscapeStats]
+    rows: tuple[DeploymentRow, ...]
+
+
+@dataclass(frozen=True)
 class AuditReport:
     """Everything ``vetgate audit`` found."""
 
@@ -113,3 +152,4 @@ class AuditReport:
     failures: tuple[Failure, ...]
     method: Method
     policy_files: tuple[str, ...] = ()
+    deployments: DeploymentStats | None = None  # with --deployments (or release tags)

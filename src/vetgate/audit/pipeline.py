@@ -69,6 +69,7 @@ class AuditOptions:
     szz: SzzVariant = "r"
     window_days: int | None = None
     fix_pattern: str | None = None
+    deployments: str | None = None  # --deployments: a tag glob, first-parent:BRANCH, auto, none
     since_label: str | None = None  # --since/--until as the user wrote them (the selection holds
     until_label: str | None = None  # the unix times they resolved to)
 
@@ -301,8 +302,11 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
     )
     cutoff = scan.newest - window if window is not None and scan.newest is not None else None
     rule_ids = [rule.id for rule in policy.rules]
+    from vetgate.audit.deployments import tracker
+
+    deployments = tracker(root, options.deployments)
     aggregator = Aggregator(rule_ids, reverted=reverted, inducing=szz.inducing,
-                            window_seconds=window, cutoff_time=cutoff)
+                            window_seconds=window, cutoff_time=cutoff, deployments=deployments)
     rules_for = _rule_lookup(policy)
     classify = classify or make_classifier(policy)
     stream = history.iter_history(root, selection)
@@ -364,6 +368,7 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
         failures=tuple(aggregator.failures),
         method=method,
         policy_files=policy.files,
+        deployments=None if deployments is None else deployments.freeze(),
     )
 
 

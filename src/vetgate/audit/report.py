@@ -7,7 +7,14 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from vetgate.audit.model import ORIGINS, AuditReport, Method, OriginStats
+from vetgate.audit.model import (
+    ORIGINS,
+    AuditReport,
+    DeploymentStats,
+    EscapeStats,
+    Method,
+    OriginStats,
+)
 from vetgate.audit.szz import SZZ_NAMES
 
 JSON_VERSION = 1
@@ -69,8 +76,51 @@ def method_json(method: Method) -> dict[str, Any]:
     }
 
 
+def escape_json(stats: EscapeStats) -> dict[str, Any]:
+    """One origin's production figures (SPEC 6.1), merged into ``origins[origin]``."""
+    return {
+        "shipped": stats.shipped,
+        "escaped": stats.escaped,
+        "escape_rate": stats.escape_rate,
+        "escape_ci95": list(stats.escape_ci95) if stats.escape_ci95 is not None else None,
+        "median_hours_to_restore": stats.median_hours_to_restore,
+        "share_of_failures": stats.share_of_failures,
+        "share_of_shipped": stats.share_of_shipped,
+    }
+
+
+def deployments_json(stats: DeploymentStats) -> dict[str, Any]:
+    """``deployments``: the DORA figures and one item per deployment that shipped something."""
+    ai = stats.origins["ai"]
+    return {
+        "pattern": stats.pattern,
+        "count": stats.count,
+        "failed": stats.failed,
+        "cfr": stats.cfr,
+        "ci95": list(stats.ci95) if stats.ci95 is not None else None,
+        "median_hours_to_restore": stats.median_hours_to_restore,
+        "unshipped": stats.unshipped,
+        "ai_share_of_shipped": ai.share_of_shipped,
+        "ai_share_of_failures": ai.share_of_failures,
+        "items": [
+            {"name": row.name, "sha": row.sha, "date": iso_date(row.time, with_time=True),
+             "shipped": dict(row.shipped), "escaped": dict(row.escaped)}
+            for row in stats.rows
+        ],
+    }
+
+
 def to_json(report: AuditReport) -> dict[str, Any]:
     """The stable JSON object (SPEC section 6, plus periods, size buckets and method)."""
+    data = _to_json(report)
+    if report.deployments is not None:
+        data["deployments"] = deployments_json(report.deployments)
+        for origin, stats in report.deployments.origins.items():
+            data["origins"][origin].update(escape_json(stats))
+    return data
+
+
+def _to_json(report: AuditReport) -> dict[str, Any]:
     return {
         "version": JSON_VERSION,
         "range": report.range,
@@ -175,8 +225,9 @@ def _row(label: str, stats: OriginStats) -> list[str]:
             interval(stats), hours(stats.median_hours_to_fix)]
 
 
-def _table_text(first: str, rows: list[list[str]]) -> list[str]:
-    header = [first, *_COLUMNS]
+def _table_text(first: str, rows: list[list[str]],
+                columns: tuple[str, ...] = _COLUMNS) -> list[str]:
+    header = [first, *columns]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     out = []
     for row in [header, *rows]:
@@ -186,9 +237,45 @@ def _table_text(first: str, rows: list[list[str]]) -> list[str]:
     return out
 
 
+def deployment_headline(stats: DeploymentStats) -> str:
+    """The one line a manager reads: the AI share of escaped failures next to its share of
+    shipped commits."""
+    ai = stats.origins["ai"]
+    return (f"AI-origin commits were {pct(ai.share_of_shipped)} of shipped commits and "
+            f"{pct(ai.share_of_failures)} of escaped failures "
+            f"({ai.escaped:,} of {sum(o.escaped for o in stats.origins.values()):,}).")
+
+
+def deployment_summary(stats: DeploymentStats) -> str:
+    ci = "–" if stats.ci95 is None else f"{stats.ci95[0] * 100:.1f}–{stats.ci95[1] * 100:.1f}%"
+    return (f"{stats.count:,} deployments ({stats.pattern}); {stats.failed:,} shipped an escaped "
+            f"failure: change-failure rate {pct(stats.cfr)} (95% CI {ci}); median time to "
+            f"restore {hours(stats.median_hours_to_restore)} h; {stats.unshipped:,} commits not "
+            "shipped yet")
+
+
+ESCAPE_COLUMNS = ("shipped", "escaped", "escape rate", "95% CI", "median h to restore",
+                  "share of escaped failures", "share of shipped")
+
+
+def escape_row(label: str, stats: EscapeStats) -> list[str]:
+    ci = ("–" if stats.escape_ci95 is None
+          else f"{stats.escape_ci95[0] * 100:.1f}–{stats.escape_ci95[1] * 100:.1f}%")
+    return [label, f"{stats.shipped:,}", f"{stats.escaped:,}", pct(stats.escape_rate), ci,
+            hours(stats.median_hours_to_restore), pct(stats.share_of_failures),
+            pct(stats.share_of_shipped)]
+
+
 def render_text(report: AuditReport) -> str:
     """A plain-text report for the terminal."""
     out = [f"vetgate audit — {headline(report)}", ""]
+    if report.deployments is not None:
+        deploy = report.deployments
+        out += [f"In production: {deployment_headline(deploy)}",
+                f"  {deployment_summary(deploy)}"]
+        out += _table_text("origin", [escape_row(o, deploy.origins[o]) for o in ORIGINS],
+                           ESCAPE_COLUMNS)
+        out.append("")
     out.append("Change-failure proxy by origin (failed = reverted or fix-inducing, counted once):")
     out += _table_text("origin", [_row(o, report.origins[o]) for o in ORIGINS])
     out.append("")
@@ -226,8 +313,9 @@ def render_text(report: AuditReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def _md_table(first: str, rows: list[list[str]]) -> list[str]:
-    header = [first, *_COLUMNS]
+def _md_table(first: str, rows: list[list[str]],
+              columns: tuple[str, ...] = _COLUMNS) -> list[str]:
+    header = [first, *columns]
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in rows]
     return out
@@ -240,6 +328,14 @@ def _md_escape(text: str) -> str:
 def render_markdown(report: AuditReport) -> str:
     """A Markdown report (a wiki page, an issue, a CI step summary)."""
     out = ["## vetgate audit", "", f"**{_md_escape(headline(report))}**", ""]
+    if report.deployments is not None:
+        deploy = report.deployments
+        out += ["### In production (per deployment)", "",
+                f"**{_md_escape(deployment_headline(deploy))}**", "",
+                _md_escape(deployment_summary(deploy)), ""]
+        out += _md_table("origin", [escape_row(o, deploy.origins[o]) for o in ORIGINS],
+                         ESCAPE_COLUMNS)
+        out.append("")
     out.append("### Change-failure proxy by origin")
     out.append("")
     out += _md_table("origin", [_row(o, report.origins[o]) for o in ORIGINS])

@@ -132,7 +132,7 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
         until: str | None = None, format: str = "text", output: str | None = None,
         szz: str = "r", window: str | None = None, fix_pattern: str | None = None,
         progress: str = "auto", policy: Sequence[str] | None = None,
-        allow_shallow: bool = False) -> int:
+        allow_shallow: bool = False, deployments: str | None = None) -> int:
     """Run the audit and write the report; 0 on success (an audit never blocks)."""
     from vetgate.audit.pipeline import AuditOptions, run_audit
     from vetgate.audit.progress import Progress
@@ -161,7 +161,7 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
     loaded = load_policy_at(root, policy, None)
     options = AuditOptions(root=root, selection=selection, szz=cast("SzzVariant", szz),
                            window_days=window_days, fix_pattern=fix_pattern,
-                           since_label=since, until_label=until)
+                           since_label=since, until_label=until, deployments=deployments)
     report = run_audit(options, loaded, progress=Progress(cast("ProgressMode", progress)))
     write_output(render(report, format), output)
     return 0
