@@ -325,7 +325,9 @@ def test_documented_evidence_line_matches_the_report(gated: GitRepo, capsys: Any
     assert outcome.code == 1
     lines = outcome.out.splitlines()
     evidence = lines[lines.index("    AI evidence:") + 1].strip()
-    assert evidence == f"Claude Code: trailer, message line 4: {CLAUDE}"
+    sha = gated.head()[:10]
+    assert evidence == f'{sha} "pay": Claude Code: trailer, message line 4: {CLAUDE}'
+    evidence = evidence.removeprefix(f'{sha} "pay": ')  # the docs' commit is another one
     text = " ".join((ROOT / doc).read_text(encoding="utf-8").split())
     assert evidence in text
 
@@ -346,7 +348,8 @@ def test_blocked_text_report_names_rule_source_files_evidence_and_step(gated: Gi
         block = out[out.index(f"✗ {rule}  (block, .vetgate.yaml:{line})"):]
         block = block[:block.index("\n\n")]
         assert f"      {path}" in block
-        assert f"      Claude Code: trailer, message line 3: {CLAUDE}" in block
+        touch = f'{gated.head()[:10]} "touch"'
+        assert f"      {touch}: Claude Code: trailer, message line 3: {CLAUDE}" in block
         assert step in block
     assert out.rstrip().splitlines()[-2] == "vetgate: BLOCKED — 2 rules fail"
 

@@ -61,7 +61,12 @@ def test_failing_result_annotates_each_file() -> None:
         "::error file=src/auth/login.py,line=1,title=vetgate auth::Authentication and session "
         "handling (.vetgate.yaml:14)%0Atests: Add or update at least 1 test file matching "
         "tests/auth/** in this change (found 0)%0Areview: Needs 1 approval from security "
-        "(alice, @acme/security); has 0. Request a review on the pull request.")
+        "(alice, @acme/security); has 0. Request a review on the pull request.%0AAI evidence:"
+        "%0A  Claude Code: trailer, message line 4: Co-Authored-By: Claude "
+        "<noreply@anthropic.com>%0A  Claude Code: message line 3: Generated with [Claude Code]"
+        "(https://claude.com/claude-code)%0A  GitHub Copilot: identity, author: "
+        "copilot-swe-agent[bot] <198982749+Copilot@users.noreply.github.com>%0A  aider: "
+        "message, subject: aider: refactor session store")
     assert [m.group(2) for m in commands(text, "error")] == [
         "file=src/auth/login.py,line=1,title=vetgate auth",
         "file=src/auth/session.py,line=1,title=vetgate auth",

@@ -31,6 +31,7 @@ TOP_KEYS = ["version", "verdict", "base", "head", "mode", "ci", "policy_files", 
             "changes", "results", "warnings"]
 COMMIT_KEYS = ["sha", "origin", "counts_as", "tools", "subject", "evidence"]
 EVIDENCE_KEYS = ["detector", "kind", "tool", "detail", "where", "source"]
+RULE_EVIDENCE_KEYS = [*EVIDENCE_KEYS, "commit", "subject"]  # a rule's evidence names its commit
 CHANGE_KEYS = ["path", "old_path", "status", "added", "removed", "binary", "kind", "origin",
                "rules"]
 RESULT_KEYS = ["rule", "source", "level", "status", "description", "origin", "paths", "reason",
@@ -71,7 +72,7 @@ def test_every_report_matches_the_schema_and_key_order(
     assert all(list(c) == CHANGE_KEYS for c in data["changes"])
     for result in data["results"]:
         assert list(result) == RESULT_KEYS
-        assert all(list(e) == EVIDENCE_KEYS for e in result["evidence"])
+        assert all(list(e) == RULE_EVIDENCE_KEYS for e in result["evidence"])
         assert all(list(r) == REQUIREMENT_KEYS for r in result["requirements"])
 
 

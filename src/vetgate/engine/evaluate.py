@@ -7,6 +7,7 @@ comes back with status ``error``). ``vetgate.gate`` gathers the inputs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Literal
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
@@ -120,6 +121,7 @@ def _rule_status(requirements: Sequence[RequirementResult]) -> Status:
 
 def _ai_evidence(commits: Sequence[Commit], origins: Mapping[str | None, CommitOrigin]
                  ) -> tuple[Evidence, ...]:
+    """The AI evidence of ``commits``, each piece naming the commit it was found on."""
     seen: dict[Evidence, None] = {}
     for commit in commits:
         origin = origins.get(commit.sha)
@@ -127,7 +129,8 @@ def _ai_evidence(commits: Sequence[Commit], origins: Mapping[str | None, CommitO
             continue
         for item in origin.evidence:
             if item.kind != "human":
-                seen.setdefault(item, None)
+                seen.setdefault(replace(item, commit=origin.sha,
+                                        commit_subject=origin.subject), None)
     return tuple(seen)
 
 

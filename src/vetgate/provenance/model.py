@@ -23,6 +23,15 @@ class Evidence:
     tool: str | None = None  # e.g. "Claude Code"
     source: Literal["builtin", "policy"] = "builtin"
     entry: str | None = None  # catalog entry id, or the policy marker that fired
+    # The commit it was found on, set when a rule cites it (the engine's ``cite``): its sha (None
+    # for the pending commit) and subject. ``commit_subject`` None means "not cited".
+    commit: str | None = None
+    commit_subject: str | None = None
+
+    @property
+    def cited(self) -> bool:
+        """Does this evidence name the commit it was found on?"""
+        return self.commit is not None or self.commit_subject is not None
 
     def describe(self) -> str:
         """One line for people: 'Claude Code: trailer, message line 4: Co-Authored-By: …'."""

@@ -99,11 +99,33 @@ def verdict_line(result: CheckResult) -> str:
     return "vetgate: passed"
 
 
+MAX_SUBJECT = 50  # characters of a commit subject quoted beside a piece of evidence
+
+
+def commit_label(sha: str | None, subject: str) -> str:
+    """``0123abcdef "Speed up charging"``: a commit as every report names it (``pending commit
+    "…"`` for the commit being made); a long subject is cut with an ellipsis."""
+    name = short_sha(sha) if sha else "pending commit"
+    if not subject:
+        return name
+    if len(subject) > MAX_SUBJECT:
+        subject = subject[:MAX_SUBJECT - 1].rstrip() + "…"
+    return f'{name} "{subject}"'
+
+
+def cite(item: Evidence) -> str:
+    """One line for people: the commit the evidence was found on, then ``Evidence.describe()``,
+    e.g. ``0123abcdef "Speed up charging": Claude Code: trailer, message line 4: …``."""
+    if not item.cited:
+        return item.describe()
+    return f"{commit_label(item.commit, item.commit_subject or '')}: {item.describe()}"
+
+
 def evidence_lines(evidence: Iterable[Evidence]) -> list[str]:
-    """``Evidence.describe()`` of each item, first occurrence kept, duplicates dropped."""
+    """``cite()`` of each item, first occurrence kept, duplicates dropped."""
     seen: dict[str, None] = {}
     for item in evidence:
-        seen.setdefault(item.describe(), None)
+        seen.setdefault(cite(item), None)
     return list(seen)
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from vetgate.engine.result import CheckResult, RuleResult
 from vetgate.report._common import (
     encodable,
+    evidence_lines,
+    limited,
     plural,
     printable,
     requirement_paths,
@@ -22,6 +24,7 @@ from vetgate.report._common import (
 )
 
 MAX_PER_KIND = 10  # annotations of one kind (error, warning) per step
+MAX_EVIDENCE = 3  # AI evidence lines in one annotation before "+N more"
 # $GITHUB_STEP_SUMMARY takes at most 1 MiB per step; stay a little below.
 MAX_STEP_SUMMARY_BYTES = 1_000_000
 
@@ -90,11 +93,14 @@ def _rule_annotations(rule: RuleResult) -> list[Annotation]:
                 failing.add(path)
     rule_id = printable(rule.rule)
     header = printable(rule.description) if rule.description else f"policy rule {rule_id}"
+    evidence, more = limited([printable(e) for e in evidence_lines(rule.evidence)], MAX_EVIDENCE)
+    cited = (["AI evidence:", *(f"  {e}" for e in evidence)] if evidence else []) + (
+        [f"  +{more} more"] if more else [])
     return [
         Annotation(
             level="error" if rule.level == "block" and path in failing else "warning",
             title=f"vetgate {rule_id}",
-            message=f"{header} ({printable(str(rule.source))})\n" + "\n".join(lines),
+            message=f"{header} ({printable(str(rule.source))})\n" + "\n".join([*lines, *cited]),
             file=None if path is None else _file_property(path),
             line=None if path is None else 1,
         )

@@ -17,7 +17,9 @@ FORMAT_VERSION = 1
 
 
 def evidence_to_json(item: Evidence) -> dict[str, Any]:
-    """One piece of provenance evidence."""
+    """One piece of a rule's evidence, naming the commit it was found on (``commit`` null for
+    the pending commit; ``commit`` and ``subject`` both null when it names none)."""
+    subject = item.commit_subject
     return {
         "detector": item.detector,
         "kind": item.kind,
@@ -25,6 +27,8 @@ def evidence_to_json(item: Evidence) -> dict[str, Any]:
         "detail": encodable(item.detail),
         "where": encodable(item.where),
         "source": item.source,
+        "commit": item.commit,
+        "subject": None if subject is None else encodable(subject),
     }
 
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from vetgate import __version__
 from vetgate.engine.result import CheckResult, RequirementResult, RuleResult
 from vetgate.report._common import (
+    cite,
     encodable,
     fingerprint,
     requirement_paths,
@@ -68,8 +69,22 @@ def _location(uri: str, line: int) -> dict[str, Any]:
     }}
 
 
+def _evidence(rule: RuleResult) -> list[dict[str, Any]]:
+    """The rule's AI evidence, each piece naming its commit (sha null: the pending commit)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for item in rule.evidence:
+        text = encodable(cite(item))
+        seen.setdefault(text, {
+            "commit": item.commit,
+            "subject": None if item.commit_subject is None else encodable(item.commit_subject),
+            "text": text,
+        })
+    return list(seen.values())
+
+
 def _results(rule: RuleResult, index: int) -> list[dict[str, Any]]:
     out = []
+    evidence = _evidence(rule)
     for requirement in unmet(rule):
         paths = requirement_paths(rule, requirement)
         # A requirement about no file (rare) is located at the rule's definition instead.
@@ -93,6 +108,7 @@ def _results(rule: RuleResult, index: int) -> list[dict[str, Any]]:
                     "requirement": requirement.kind,
                     "status": requirement.status,
                     "details": [encodable(d) for d in requirement.details],
+                    "evidence": evidence,
                 },
             })
     return out
