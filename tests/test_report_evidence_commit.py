@@ -30,7 +30,7 @@ def two_ai_commits(repo: GitRepo) -> tuple[str, list[tuple[str, str]]]:
     base = repo.commit("Initial layout", {".vetgate.yaml": POLICY, "README": "x\n"})
     made = []
     for subject, name in (("Speed up charging", "a"), ("Refund in one call", "b")):
-        sha = repo.commit(f"{subject}\n\n{CLAUDE}\n", {f"payments/{name}.py": "x\n"})
+        sha = repo.commit(f"{subject}\n\n{CLAUDE}\n", {f"payments/{name}.py": f"{name} = 1\n"})
         made.append((sha, subject))
     return base, made
 

@@ -193,18 +193,22 @@ def _evaluate_rule(rule: Rule, policy: Policy, change: ChangeSet,
         paths=scope.paths,
         origin=origin_seen,
         requirements=requirements,
-        evidence=_ai_evidence(scope.commits, origins) + _link_evidence(change, scope.paths),
+        evidence=(_ai_evidence(scope.commits, origins)
+                  + _link_evidence(change, scope.paths, origins)),
         reason=reason,
     )
 
 
-def _link_evidence(change: ChangeSet, paths: Sequence[str]) -> tuple[Evidence, ...]:
-    """Why a file counts as written by a commit that never touched its path."""
+def _link_evidence(change: ChangeSet, paths: Sequence[str],
+                   origins: Mapping[str | None, CommitOrigin]) -> tuple[Evidence, ...]:
+    """Why a file counts as written by a commit that never touched its path (naming that
+    commit, as every piece of a rule's evidence does)."""
     wanted = set(paths)
     return tuple(
         Evidence(detector="content", kind="ai", where="content link",
                  detail=f"{link.path} has {link.how} as {link.source} written by commit "
-                 f"{link.sha[:10]}")
+                 f"{link.sha[:10]}", commit=link.sha,
+                 commit_subject=origin.subject if (origin := origins.get(link.sha)) else "")
         for link in change.content_links if link.path in wanted
     )
 
