@@ -39,7 +39,7 @@ from bench_gate import Row
 HERE = Path(__file__).resolve().parent
 
 # The other benchmark scripts, run after the gate's own (each is optional).
-EXTERNAL_SCRIPTS = ("bench_hooks.py", "bench_provenance.py", "bench_audit.py")
+EXTERNAL_SCRIPTS = ("bench_hooks.py", "bench_provenance.py", "bench_audit.py", "bench_replay.py")
 # Small sizes for scripts that have no --quick option yet, used in quick mode only when every
 # option named here appears in the script's source.
 QUICK_FALLBACK_ARGS = {

@@ -253,3 +253,25 @@ def test_the_budget_stops_the_walk_with_a_note(repo: GitRepo, history: dict[str,
 def test_the_package_schema_is_the_published_one() -> None:
     published = Path(__file__).resolve().parent.parent / "schema" / "replay-output.schema.json"
     assert json.loads(published.read_text(encoding="utf-8")) == _schema()
+
+
+def test_one_diff_tree_for_a_chunk_gives_each_change_its_own_diff(
+        repo: GitRepo, history: dict[str, str]) -> None:
+    from vetgate.changes.collect import range_change
+    from vetgate.changes.landed import collect_chunk, first_parents
+
+    repo.git("mv", "payments/refund.py", "payments/refunds.py")
+    repo.commit("rename (#7)", author=HUMAN)
+    repo.commit("empty (#8)", allow_empty=True, author=HUMAN)
+    root = str(repo.path)
+    chunk = list(first_parents(root, "HEAD"))
+    assert len(chunk) == 9 and not chunk[-1].parents
+    for landed, change in zip(chunk, collect_chunk(root, chunk), strict=True):
+        if landed.parents:
+            # Exactly what `check --range C^1..C` collects.
+            expected = range_change(root, landed.parents[0], landed.sha)
+            assert change.files == expected.files
+            assert change.commits == expected.commits
+            assert change.base == expected.base and change.head == expected.head
+        else:
+            assert [f.path for f in change.files] == [".vetgate.yaml", "README.md"]

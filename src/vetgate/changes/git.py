@@ -137,6 +137,7 @@ def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
                 proc.stdout.close()
                 proc.kill()
             returncode = proc.wait()
+            proc.stdout.close()  # also when git had already exited (no ResourceWarning)
         errors.seek(0)
         stderr = errors.read()
     if returncode != 0:

@@ -283,6 +283,10 @@ def _with_content_links(root: str, policy: Policy, change: ChangeSet,
     ai_shas = [o.sha for o in origins if o.sha and o.counts_as == "ai"]
     if change.mode != "range" or not ai_shas:
         return change
+    if len(ai_shas) == len(change.commits):
+        # Every commit is AI-origin, so every file already is: a link could add nothing (a
+        # squash or rebase commit of an agent's pull request, the common case in a replay).
+        return change
     from dataclasses import replace
 
     from vetgate.changes.links import content_links

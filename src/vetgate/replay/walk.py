@@ -9,6 +9,7 @@ kept, so memory stays flat in the number of changes.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -18,6 +19,7 @@ from vetgate.engine.result import CheckResult, RuleResult
 from vetgate.hosts.model import ReviewEvidence
 from vetgate.policy.model import BUILTIN_COVERAGE_RULE_ID, Policy
 from vetgate.replay.model import (
+    OUTCOMES,
     SIDES,
     ChangeVerdict,
     Counts,
@@ -117,15 +119,15 @@ def _rule_ids(policy: Policy) -> list[str]:
     return ids + ([BUILTIN_COVERAGE_RULE_ID] if policy.coverage != "ignore" else [])
 
 
-def _count(counts: dict[str, dict[str, Counts | None]], results: tuple[CheckResult, CheckResult]
-           ) -> None:
+def _count(counts: dict[str, dict[str, Counter[str] | None]],
+           results: tuple[CheckResult, CheckResult]) -> None:
     for side_name, result in zip(SIDES, results, strict=True):
         seen = {r.rule: outcome(r) for r in result.results}
         for rule, sides in counts.items():
-            counts_now = sides[side_name]
-            if counts_now is not None:
+            tally = sides[side_name]
+            if tally is not None:
                 # The coverage rule is reported only when it fails: absent, it was met.
-                sides[side_name] = counts_now.add(seen.get(rule, "passed"))
+                tally[seen.get(rule, "passed")] += 1
 
 
 def replay(root: str, proposed: Side, against: Side, *, head: str = "HEAD",
@@ -149,8 +151,8 @@ def replay(root: str, proposed: Side, against: Side, *, head: str = "HEAD",
     notes_present = has_ai_notes(root)
     traces_present = traces_in_history(root, head_sha)
     has = [set(_rule_ids(side.policy)) for side in (proposed, against)]
-    counts: dict[str, dict[str, Counts | None]] = {
-        rule: {name: Counts() if rule in has[i] else None for i, name in enumerate(SIDES)}
+    counts: dict[str, dict[str, Counter[str] | None]] = {
+        rule: {name: Counter() if rule in has[i] else None for i, name in enumerate(SIDES)}
         for rule in dict.fromkeys([*_rule_ids(proposed.policy), *_rule_ids(against.policy)])
     }
     changes: list[ReplayedChange] = []
@@ -176,7 +178,10 @@ def replay(root: str, proposed: Side, against: Side, *, head: str = "HEAD",
             changes.append(summarise(change, *results))
     finally:
         walk.close()
-    frozen: Mapping[str, Mapping[str, Counts | None]] = {k: dict(v) for k, v in counts.items()}
+    frozen: Mapping[str, Mapping[str, Counts | None]] = {
+        rule: {side: Counts(**{o: tally[o] for o in OUTCOMES}) if tally is not None else None
+               for side, tally in sides.items()}
+        for rule, sides in counts.items()}
     return ReplayReport(
         policy=proposed.source, against=against.source, head=head_sha, requested=last,
         changes=tuple(changes), rules=frozen, reviews=reviews_source, note=note,
