@@ -41,7 +41,8 @@ def origin_config(raw: dict[str, Any] | None) -> OriginConfig:
     raw = raw or {}
     return OriginConfig(
         builtin=raw.get("builtin", True), unknown=raw.get("unknown", "human"),
-        suggestions=raw.get("suggestions", "ai"), markers=markers(raw.get("markers")),
+        suggestions=raw.get("suggestions", "ai"), executed=raw.get("executed", "ai"),
+        markers=markers(raw.get("markers")),
         human=markers(raw.get("human")),
     )
 

@@ -59,7 +59,7 @@ def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:
             notes = [x for x in (
                 item.tool,
                 {"suggestion": "accepted suggestion", "human": "human declaration",
-                 "undecided": "undecided"}.get(item.kind),
+                 "undecided": "undecided", "executed": "agent-executed"}.get(item.kind),
                 "policy marker" if item.source == "policy" else None,
             ) if x]
             suffix = f"  ({', '.join(notes)})" if notes else ""

@@ -58,6 +58,8 @@ class OriginConfig:
     builtin: bool = True
     unknown: Literal["human", "ai"] = "human"
     suggestions: Literal["ai", "human"] = "ai"
+    # Commits an agent orchestrator ran (Executed-By trailers, role-path authors): ai by default.
+    executed: Literal["ai", "human"] = "ai"
     markers: MarkerConfig = MarkerConfig()
     human: MarkerConfig = MarkerConfig()
 

@@ -54,7 +54,7 @@ ROOT_KEYS = ("case_sensitive", "coverage", "groups", "include", "origin", "polic
 INCLUDED_FILE_KEYS = ("groups", "include", "related_tests", "rules", "version")
 RULE_KEYS = ("description", "id", "level", "origin", "paths", "require")
 MARKER_KEYS = ("branches", "env", "identities", "labels", "messages", "trailers")
-ORIGIN_KEYS = ("builtin", "human", "markers", "suggestions", "unknown")
+ORIGIN_KEYS = ("builtin", "executed", "human", "markers", "suggestions", "unknown")
 LEVELS = ("block", "warn")
 RULE_ORIGINS = ("ai", "any", "human")
 COVERAGES = ("fail", "ignore", "warn")
@@ -367,9 +367,9 @@ class FileChecker:
             values["builtin"] = self.boolean(found["builtin"][1], "origin.builtin")
         if "unknown" in found:
             values["unknown"] = self.choice(found["unknown"][1], "origin.unknown", ("ai", "human"))
-        if "suggestions" in found:
-            values["suggestions"] = self.choice(found["suggestions"][1], "origin.suggestions",
-                                                ("ai", "human"))
+        for key in ("suggestions", "executed"):
+            if key in found:
+                values[key] = self.choice(found[key][1], f"origin.{key}", ("ai", "human"))
         for key in ("markers", "human"):
             if key in found:
                 values[key] = self._markers(found[key][1], f"origin.{key}")
@@ -377,6 +377,7 @@ class FileChecker:
             builtin=config.builtin if values.get("builtin") is None else values["builtin"],
             unknown=values.get("unknown") or config.unknown,
             suggestions=values.get("suggestions") or config.suggestions,
+            executed=values.get("executed") or config.executed,
             markers=values.get("markers") or config.markers,
             human=values.get("human") or config.human,
         )

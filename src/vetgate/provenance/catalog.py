@@ -18,29 +18,30 @@ from vetgate.provenance.normalize import fold, fold_email
 
 EntryKind = Literal[
     "identity", "suggestion-identity", "trailer", "message", "subject-prefix", "name-suffix",
-    "env", "branch", "label",
+    "env", "branch", "label", "name-pattern",
 ]
 ENTRY_KINDS: tuple[str, ...] = (
     "identity", "suggestion-identity", "trailer", "message", "subject-prefix", "name-suffix",
-    "env", "branch", "label",
+    "env", "branch", "label", "name-pattern",
 )
 CONFIDENCES = ("H", "M", "L")
-VALUE_RULES = ("any", "not-negative", "negative", "ai-words")
+VALUE_RULES = ("any", "not-negative", "negative", "ai-words", "agent-path")
 
 # The fields each kind may carry (besides id, tool, kind, confidence, note).
 _KIND_FIELDS: dict[str, frozenset[str]] = {
     "identity": frozenset({"emails", "github", "login-only", "names_contain", "default_names",
                            "logins"}),
     "trailer": frozenset({"keys", "values", "value_prefixes", "value_rule", "verdict"}),
-    "message": frozenset({"line_prefixes", "contains"}),
+    "message": frozenset({"line_prefixes", "contains", "line_patterns"}),
     "subject-prefix": frozenset({"prefixes"}),
     "name-suffix": frozenset({"suffixes"}),
     "env": frozenset({"env", "declare"}),
     "branch": frozenset({"patterns"}),
     "label": frozenset({"labels"}),
+    "name-pattern": frozenset({"patterns"}),
 }
 _KIND_FIELDS["suggestion-identity"] = _KIND_FIELDS["identity"]
-_COMMON_FIELDS = frozenset({"id", "tool", "kind", "confidence", "note"})
+_COMMON_FIELDS = frozenset({"id", "tool", "kind", "confidence", "note", "evidence"})
 
 CATALOG_FILE = "catalog.yaml"
 
@@ -70,6 +71,9 @@ class CatalogEntry:
     confidence: str
     note: str = ""
     verdict: Literal["ai", "human"] = "ai"
+    # True: the mark says an agent orchestrator *ran* the commit (evidence kind "executed"),
+    # not that an agent wrote it.
+    executed: bool = False
     # identity / suggestion-identity
     emails: tuple[str, ...] = ()
     github: tuple[tuple[str, str], ...] = ()  # (numeric id, login)
@@ -85,6 +89,7 @@ class CatalogEntry:
     # message / subject-prefix / name-suffix
     line_prefixes: tuple[str, ...] = ()
     contains: tuple[str, ...] = ()
+    line_patterns: tuple[str, ...] = ()  # regular expressions, full match on a folded line
     prefixes: tuple[str, ...] = ()
     suffixes: tuple[str, ...] = ()
     # env: alternatives, each a conjunction
@@ -120,10 +125,14 @@ class CatalogEntry:
             elif self.value_rule != "any":
                 keys += {"not-negative": " any value but no/none/false",
                          "negative": " value no/none/false",
-                         "ai-words": " value naming an AI tool or model"}[self.value_rule]
+                         "ai-words": " value naming an AI tool or model",
+                         "agent-path": " value an orchestrator role path (`rig/role/name`) or "
+                                       "naming an AI model"}[self.value_rule]
             parts.append(keys)
         if self.line_prefixes:
             parts.append("a line starting " + " or ".join(f"`{p}`" for p in self.line_prefixes))
+        if self.line_patterns:
+            parts.append("a line matching " + " or ".join(f"`{p}`" for p in self.line_patterns))
         if self.contains:
             parts.append("message contains " + " or ".join(f"`{c}`" for c in self.contains))
         if self.prefixes:
@@ -133,7 +142,8 @@ class CatalogEntry:
         if self.env:
             parts.append(" or ".join(" + ".join(f"`{c}`" for c in alt) for alt in self.env))
         if self.patterns:
-            parts.append(" or ".join(f"`{p}`" for p in self.patterns))
+            head = "author or committer name matching " if self.kind == "name-pattern" else ""
+            parts.append(head + " or ".join(f"`{p}`" for p in self.patterns))
         if self.labels:
             parts.append(" or ".join(f"`{label}`" for label in self.labels))
         return "; ".join(parts)
@@ -274,8 +284,9 @@ def _parse_entry(raw: Any, index: int, seen: set[str]) -> CatalogEntry:
             fold(p) for p in _str_list(raw.get("line_prefixes"), where, "line_prefixes"))
         fields["contains"] = tuple(
             fold(p) for p in _str_list(raw.get("contains"), where, "contains"))
-        if not (fields["line_prefixes"] or fields["contains"]):
-            raise _fail(where, "a message entry needs line_prefixes or contains")
+        fields["line_patterns"] = _patterns(raw.get("line_patterns"), where, "line_patterns")
+        if not (fields["line_prefixes"] or fields["contains"] or fields["line_patterns"]):
+            raise _fail(where, "a message entry needs line_prefixes, contains or line_patterns")
     elif kind == "subject-prefix":
         fields["prefixes"] = tuple(fold(p) for p in _str_list(raw.get("prefixes"), where,
                                                              "prefixes"))
@@ -292,24 +303,33 @@ def _parse_entry(raw: Any, index: int, seen: set[str]) -> CatalogEntry:
         if not isinstance(declare, str) or not declare:
             raise _fail(where, "`declare` must name the AI-Assisted value (or $value)")
         fields["declare"] = declare
-    elif kind == "branch":
-        patterns = _str_list(raw.get("patterns"), where, "patterns")
-        if not patterns:
+    elif kind in ("branch", "name-pattern"):
+        fields["patterns"] = _patterns(raw.get("patterns"), where, "patterns")
+        if not fields["patterns"]:
             raise _fail(where, "`patterns` is required")
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise _fail(where, f"bad pattern {pattern!r}: {exc}") from None
-        fields["patterns"] = patterns
     elif kind == "label":
         fields["labels"] = tuple(fold(x) for x in _str_list(raw.get("labels"), where, "labels"))
         if not fields["labels"]:
             raise _fail(where, "`labels` is required")
-    if tool is None and kind not in ("trailer", "env"):
-        raise _fail(where, "only trailer and env entries may leave `tool` null")
+    if tool is None and kind not in ("trailer", "env") and not fields.get("line_patterns"):
+        raise _fail(where, "only trailer, env and line_patterns entries may leave `tool` null")
+    evidence = raw.get("evidence", "ai")
+    if evidence not in ("ai", "executed") or (evidence == "executed"
+                                              and kind not in ("trailer", "name-pattern")):
+        raise _fail(where, "`evidence` is ai, or executed for trailer and name-pattern entries")
     return CatalogEntry(id=entry_id, tool=tool, kind=kind, confidence=confidence,
-                        note=" ".join(note.split()), **fields)
+                        note=" ".join(note.split()), executed=evidence == "executed", **fields)
+
+
+def _patterns(raw: Any, where: str, field: str) -> tuple[str, ...]:
+    """Regular expressions, each checked to compile."""
+    patterns = _str_list(raw, where, field)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _fail(where, f"bad pattern {pattern!r}: {exc}") from None
+    return patterns
 
 
 def _str_map(raw: Any, field: str) -> dict[str, str]:

@@ -137,6 +137,8 @@ def _disguised_trailers(message: str, trailers: tuple[Trailer, ...], *, skip_quo
 
 
 _FENCE = re.compile(r" {0,3}(```|~~~)")
+# An orchestrator's role path ("beads/crew/emma", "gastown/polecats/toast"), folded.
+_AGENT_PATH = re.compile(r"[a-z0-9._-]+(?:/[a-z0-9._-]+){1,4}")
 
 
 def outside_trailer_lines(message: str, taken: set[int]) -> list[tuple[int, str, str, str]]:
@@ -214,6 +216,8 @@ class _BuiltinIndex:
         self.contains: list[tuple[str, CatalogEntry]] = []
         self.subject_prefixes: list[tuple[str, CatalogEntry]] = []
         self.name_suffixes: list[tuple[str, CatalogEntry]] = []
+        self.name_patterns: list[tuple[re.Pattern[str], CatalogEntry]] = []
+        self.line_patterns: list[tuple[re.Pattern[str], CatalogEntry]] = []
         self.env_entries: list[CatalogEntry] = []
         self.branches: list[tuple[re.Pattern[str], CatalogEntry]] = []
         self.labels: dict[str, CatalogEntry] = {}
@@ -238,8 +242,13 @@ class _BuiltinIndex:
             self.name_suffixes.extend((s, entry) for s in entry.suffixes)
             if entry.kind == "env":
                 self.env_entries.append(entry)
-            self.branches.extend(
-                (re.compile(p, re.IGNORECASE), entry) for p in entry.patterns)
+            if entry.kind == "name-pattern":
+                self.name_patterns.extend((re.compile(p), entry) for p in entry.patterns)
+            else:
+                self.branches.extend(
+                    (re.compile(p, re.IGNORECASE), entry) for p in entry.patterns)
+            self.line_patterns.extend(
+                (re.compile(f"^(?:{p})$", re.M), entry) for p in entry.line_patterns)
             for label in entry.labels:
                 self.labels.setdefault(label, entry)
         for entry in catalog.entries:  # bots named in suggestions, after explicit `logins`
@@ -479,25 +488,22 @@ class Classifier:
                 evidence.append(replace(item, where=f"{item.where} (commit read {reading.how})"))
 
     def _verdict(self, commit: Commit, evidence: list[Evidence]) -> CommitOrigin:
-        has_ai = has_suggestion = has_human = False
-        for item in evidence:
-            if item.kind == "ai":
-                has_ai = True
-            elif item.kind == "suggestion":
-                has_suggestion = True
-            elif item.kind == "human":
-                has_human = True
+        kinds = {item.kind for item in evidence}
+        config = self.config
         counts_as: Literal["ai", "human"]
-        if has_ai or has_suggestion:
+        if kinds & {"ai", "suggestion", "executed"}:
             origin: Literal["ai", "human", "unknown"] = "ai"
-            counts_as = "ai" if has_ai or self.config.suggestions == "ai" else "human"
+            # An accepted suggestion or an orchestrator's run counts as the policy says.
+            counts_as = "ai" if ("ai" in kinds
+                                 or ("suggestion" in kinds and config.suggestions == "ai")
+                                 or ("executed" in kinds and config.executed == "ai")) else "human"
         elif commit.unreadable:
             # An author or committer vetgate cannot read may be anyone: never human.
             evidence.append(Evidence(
                 detector="identity", kind="undecided",
                 detail=f"the commit cannot be read: {commit.unreadable}", where="commit object"))
             origin, counts_as = "unknown", self.config.unknown
-        elif has_human:
+        elif "human" in kinds:
             origin, counts_as = "human", "human"
         else:
             origin, counts_as = "unknown", self.config.unknown
@@ -517,6 +523,15 @@ class Classifier:
                 evidence.append(Evidence(
                     detector="identity", kind="suggestion" if entry.is_suggestion else "ai",
                     detail=str(person), where=where, tool=entry.tool, entry=entry.id))
+        # An orchestrator's role path as the name ("beads/crew/emma"): it ran the commit.
+        for where, person in people:
+            folded_name = fold(person.name).strip()
+            for regex, pattern_entry in index.name_patterns:
+                if regex.fullmatch(folded_name):
+                    evidence.append(Evidence(
+                        detector="identity", kind="executed", detail=str(person),
+                        where=f"{where} name", tool=pattern_entry.tool, entry=pattern_entry.id))
+                    break
         # aider's "(aider)" suffix: on the author only (committer-only = the user's own edits).
         if index.name_suffixes:
             folded_name = fold(commit.author.name).strip()
@@ -681,7 +696,8 @@ class Classifier:
                                                                  candidate.value)
                         evidence.append(Evidence(
                             detector="trailer",
-                            kind="human" if entry.verdict == "human" else "ai",
+                            kind="human" if entry.verdict == "human" else (
+                                "executed" if entry.executed else "ai"),
                             detail=candidate.detail, where=candidate.where,
                             tool=None if entry.verdict == "human" else tool,
                             entry=entry.id))
@@ -749,6 +765,9 @@ class Classifier:
             return bool(value) and not self._index.is_negative(value)
         if rule == "negative":
             return self._index.is_negative(value)
+        if rule == "agent-path":
+            return (_AGENT_PATH.fullmatch(value) is not None
+                    or self._index.ai_tool(value, leading=True) is not None)
         # ai-words: the tool the value names, not every word of it ("protoc 25.1 (…/ai/…)").
         return self._index.ai_tool(value, leading=True) is not None
 
@@ -774,6 +793,16 @@ class Classifier:
                         evidence.append(Evidence(
                             detector="message", kind="ai", detail=raw.strip(),
                             where=f"message line {number}", tool=entry.tool, entry=entry.id))
+        for regex, entry in index.line_patterns:
+            match = regex.search(folded)
+            if match is not None:
+                number = folded.count("\n", 0, match.start()) + 1
+                raw_line = message.split("\n")[number - 1] if number <= message.count(
+                    "\n") + 1 else match.group()
+                evidence.append(Evidence(
+                    detector="message", kind="ai", detail=raw_line.strip(),
+                    where=f"message line {number}",
+                    tool=entry.tool or index.ai_tool(match.group(), leading=True), entry=entry.id))
         for text, entry in index.contains:
             found = _line_containing(message, folded, text)
             if found is not None:

@@ -9,7 +9,9 @@ from typing import Literal
 Origin = Literal["ai", "human", "unknown"]
 # "undecided": not a mark but the reason a commit cannot be judged (its author or committer
 # cannot be read); it keeps the commit unknown, never human.
-EvidenceKind = Literal["ai", "human", "suggestion", "undecided"]
+# "executed": an agent orchestrator ran the commit (Executed-By, a role-path author); it counts
+# as ai unless the policy sets origin.executed: human.
+EvidenceKind = Literal["ai", "human", "suggestion", "undecided", "executed"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class CommitOrigin:
     def tools(self) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for item in self.evidence:
-            if item.tool and item.kind in ("ai", "suggestion"):
+            if item.tool and item.kind in ("ai", "suggestion", "executed"):
                 seen.setdefault(item.tool, None)
         return tuple(seen)
 
