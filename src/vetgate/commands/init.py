@@ -15,9 +15,13 @@ import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from vetgate.errors import EXIT_PASS, UsageError
 from vetgate.policy.patterns import literal_pattern
+
+if TYPE_CHECKING:
+    from vetgate.engine.related import TestIndex
 
 SCHEMA_URL = "https://raw.githubusercontent.com/vetgate/vetgate/main/schema/vetgate.schema.json"
 DOCS_URL = "https://github.com/vetgate/vetgate/blob/main/docs/policy.md"
@@ -30,6 +34,7 @@ class RiskArea:
     id: str
     description: str
     words: frozenset[str]
+    folder_words: frozenset[str] = frozenset()  # said of a folder only (a store.py is not one)
 
 
 RISK_AREAS = (
@@ -42,8 +47,10 @@ RISK_AREAS = (
         "payment", "payments", "billing", "checkout", "invoice", "invoices", "stripe",
     })),
     RiskArea("data-access", "Databases, migrations and data models", frozenset({
-        "db", "database", "databases", "migration", "migrations", "models",
-    })),
+        "db", "database", "databases", "migration", "migrations", "models", "datastore",
+        "persistence", "repository", "repositories", "dao", "dal", "queries", "sql", "prisma",
+        "orm",
+    }), frozenset({"store", "stores", "storage"})),
 )
 # CI pipelines and review rules: changing them can switch the gate off.
 GOVERNANCE_FILES = (
@@ -71,6 +78,15 @@ class AreaFindings:
     dirs: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     test_dirs: list[str] = field(default_factory=list)
+    # Folders proposed because most of their source files are risky: folder -> (risky, all).
+    mostly: dict[str, tuple[int, int]] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)  # source files the area's rule covers
+    related: tuple[int, int] = (0, 0)  # (sources with a related test by name, sources)
+
+
+# A folder becomes the area (not its files) when at least this many of its source files are
+# risky, or more than half of them are.
+FOLDER_MIN_RISKY = 3
 
 
 def _words(name: str) -> set[str]:
@@ -89,15 +105,21 @@ def _usable(path: str) -> bool:
     return all(ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF for ch in path)
 
 
+def _is_source(path: str) -> bool:
+    from vetgate.engine.related import language
+
+    return language(path) is not None or path.lower().endswith(".sql")
+
+
 def find_risky(tracked: Iterable[str]) -> tuple[list[AreaFindings], list[str], list[str]]:
     """The high-risk folders and files per area, governance paths, and test patterns."""
     findings = {area.id: AreaFindings(area) for area in RISK_AREAS}
     governance: list[str] = []
     test_roots: set[str] = set()
     colocated: set[str] = set()
+    folder_sources: dict[str, list[str]] = {}
+    tracked = [p for p in tracked if _usable(p)]
     for path in tracked:
-        if not _usable(path):
-            continue
         parts = path.split("/")
         if path in GOVERNANCE_FILES:
             governance.append(_escape(path) if "/" in path else literal_pattern(path))
@@ -121,19 +143,62 @@ def find_risky(tracked: Iterable[str]) -> tuple[list[AreaFindings], list[str], l
             continue
         if _is_test_file(parts[-1]):
             continue
+        source = _is_source(path)
+        if source:
+            folder_sources.setdefault("/".join(parts[:-1]), []).append(path)
         for area in RISK_AREAS:
             for index, part in enumerate(parts[:-1]):
-                if _words(part) & area.words:
+                if _words(part) & (area.words | area.folder_words):
                     findings[area.id].dirs.append("/".join(parts[: index + 1]))
                     break
             else:
                 stem = parts[-1].split(".", 1)[0]
-                if stem and _words(stem) & area.words:
+                # Only source files are listed one by one: never a README the rule then
+                # excludes with !**/*.md.
+                if source and stem and _words(stem) & area.words:
                     findings[area.id].files.append(path)
+    from vetgate.engine.related import TestIndex, looks_like_test
+
+    test_index = TestIndex(p for p in tracked if looks_like_test(p))
+    for found in findings.values():
+        _promote_folders(found, folder_sources)
+        _measure_related(found, test_index, folder_sources)
     tests = sorted(r for r in test_roots if "/" not in r or not any(
         r.startswith(other + "/") for other in test_roots))
     generic_tests = [f"{_escape(root)}/**" for root in tests] + sorted(colocated)
     return [findings[a.id] for a in RISK_AREAS], governance, generic_tests
+
+
+def _promote_folders(found: AreaFindings, folder_sources: dict[str, list[str]]) -> None:
+    """Propose a folder, not its files, when most of the folder is risky (an area)."""
+    by_folder: dict[str, list[str]] = {}
+    for path in found.files:
+        by_folder.setdefault(path.rsplit("/", 1)[0] if "/" in path else "", []).append(path)
+    for folder, risky in by_folder.items():
+        total = len(folder_sources.get(folder, ()))
+        if folder and (len(risky) >= FOLDER_MIN_RISKY or 2 * len(risky) > total):
+            found.dirs.append(folder)
+            found.mostly[folder] = (len(risky), total)
+            found.files = [f for f in found.files if f not in risky]
+
+
+def _measure_related(found: AreaFindings, index: TestIndex,
+                     folder_sources: dict[str, list[str]]) -> None:
+    """How many of the area's source files already have a test related to them by name (or,
+    in Go, a test in their package folder)."""
+    from vetgate.engine.related import language, name_relation
+
+    dirs = _outermost(found.dirs)
+    sources = [p for folder, paths in folder_sources.items()
+               if any(folder == d or folder.startswith(d + "/") for d in dirs) for p in paths]
+    sources += [f for f in found.files if f not in sources]
+    found.sources = sources
+    # A package's __init__.py is met by any test importing the package: not a naming question.
+    measured = [s for s in sources if language(s) and not s.endswith("__init__.py")]
+    with_tests = sum(1 for source in measured if any(
+        name_relation(source, test) or (source.endswith(".go") and test.endswith("_test.go"))
+        for test in index.candidates(source)))
+    found.related = (with_tests, len(measured))
 
 
 def _escape(path: str) -> str:
@@ -150,22 +215,76 @@ def _outermost(dirs: Sequence[str]) -> list[str]:
 
 def area_patterns(found: AreaFindings) -> list[str]:
     """The ``paths`` of an area's rule: its outermost folders, then files outside them."""
+    return [pattern for pattern, _why in commented_patterns(found)]
+
+
+def _files(count: int) -> str:
+    return f"{count} source file" + ("" if count == 1 else "s")
+
+
+def _count_under(found: AreaFindings, folder: str) -> int:
+    return sum(1 for s in found.sources if s.startswith(folder + "/"))
+
+
+def commented_patterns(found: AreaFindings) -> list[tuple[str, str]]:
+    """The area rule's ``paths``, each with the one-line reason it is there."""
     dirs = _outermost(found.dirs)
     files = sorted({f for f in found.files
                     if not any(f.startswith(d + "/") for d in dirs)})
+    word = found.area.id
     if len(dirs) + len(files) > MAX_PATTERNS_PER_AREA:
-        names = sorted({d.rsplit("/", 1)[-1] for d in dirs})
+        names: dict[str, int] = {}
+        for d in dirs:
+            name = d.rsplit("/", 1)[-1]
+            names[name] = names.get(name, 0) + 1
         basenames = sorted({f.rsplit("/", 1)[-1] for f in files})
-        return [f"**/{_escape(n)}/**" for n in names] + [f"**/{_escape(b)}" for b in basenames]
-    patterns = [f"{_escape(d)}/**" for d in dirs]
-    patterns += [_escape(f) if "/" in f else literal_pattern(f) for f in files]
-    return patterns
+        return ([(f"**/{_escape(n)}/**", f"{names[n]} folders named {n}, at any depth")
+                 for n in sorted(names)]
+                + [(f"**/{_escape(b)}", f"files named {b}, at any depth") for b in basenames])
+    out = []
+    for d in dirs:
+        if d in found.mostly:
+            risky, total = found.mostly[d]
+            why = f"{risky} of its {total} source files are about {word}: the folder is the area"
+        else:
+            count = _count_under(found, d)
+            why = f"a folder named for {word} ({_files(count)})"
+        out.append((f"{_escape(d)}/**", why))
+    for f in files:
+        out.append((_escape(f) if "/" in f else literal_pattern(f),
+                    f"a file named for {word}; the rest of its folder is not"))
+    return out
 
 
-def _yaml_list(items: Sequence[str], indent: int) -> list[str]:
+def _yaml_list(items: Sequence[str], indent: int, why: Sequence[str] = ()) -> list[str]:
     pad = " " * indent
     # JSON strings are valid YAML double-quoted scalars; they keep odd names literal.
-    return [f"{pad}- {json.dumps(item, ensure_ascii=False)}" for item in items]
+    lines = [f"{pad}- {json.dumps(item, ensure_ascii=False)}" for item in items]
+    return [f"{line}  # {reason}" if reason else line
+            for line, reason in zip(lines, [*why, *[""] * (len(lines) - len(why))], strict=True)]
+
+
+def _tests_lines(found: AreaFindings, tests: list[str]) -> list[str]:
+    """The ``tests:`` requirement of an area, with why this form was chosen."""
+    with_tests, sources = found.related
+    if sources and 2 * with_tests > sources:
+        return [f"      tests: related  # {with_tests} of {sources} source files here already "
+                "have a test named after them (or, in Go, beside them): a change must add or "
+                "update the test of each source file it touches (`vetgate explain FILE` lists "
+                "them)"]
+    area_tests = [f"{_escape(d)}/**" for d in _outermost(found.test_dirs)]
+    if area_tests:
+        return ["      tests:  # the area's own test folders: a change here must change a test "
+                "there", *_yaml_list(area_tests, 8, ["a test folder named for this area"]
+                                     * len(area_tests))]
+    if tests:
+        why = (f"only {with_tests} of {sources} source files here have a test named after "
+               "them, so any test change counts; switch to `tests: related` once most do"
+               if sources else "any test change counts")
+        return [f"      tests:  # {why}",
+                *_yaml_list(tests, 8, ["co-located tests" if t.startswith("**/") else
+                                       "a test folder" for t in tests])]
+    return ["      # tests: related  # no tests found; require them here once there are some"]
 
 
 def render_policy(areas: list[AreaFindings], governance: list[str], tests: list[str]
@@ -196,40 +315,41 @@ def render_policy(areas: list[AreaFindings], governance: list[str], tests: list[
     rule_ids: list[str] = []
     rule_lines: list[str] = []
     for found in areas:
-        patterns = area_patterns(found)
-        if not patterns:
+        commented = commented_patterns(found)
+        if not commented:
             continue
         rule_ids.append(found.area.id)
-        area_tests = [f"{_escape(d)}/**" for d in _outermost(found.test_dirs)] or tests
+        patterns = [p for p, _ in commented]
         rule_lines += [
-            f"  - id: {found.area.id}",
+            f"  - id: {found.area.id}  # applies to AI-origin changes (origin: ai, the default)",
             f"    description: {found.area.description}",
-            "    paths:",
-            *_yaml_list(patterns, 6),
-            '      - "!**/*.md"',
-            "    require:",
+            f"    paths:  # {_files(len(found.sources))} found; the last matching pattern decides",
+            *_yaml_list(patterns, 6, [why for _, why in commented]),
         ]
-        if area_tests:
-            rule_lines += ["      tests:", *_yaml_list(area_tests, 8)]
-        else:
-            rule_lines.append("      # tests: [\"tests/**\"]  # no tests found; require them here")
+        if any(p.endswith("/**") for p in patterns):
+            rule_lines.append('      - "!**/*.md"  # documentation in these folders needs nothing')
         rule_lines += [
-            "      review: {count: 1}  # add from: [a-group] once groups: is filled in",
+            "    require:  # all of these, or the change is blocked (level: block, the default)",
+            *_tests_lines(found, tests),
+            "      review: {count: 1}  # one independent human approval on the pull request "
+            "(CI); add from: [a-group] once groups: is filled in",
             "",
         ]
     if governance:
         rule_ids.append("ci-and-governance")
         rule_lines += [
-            "  - id: ci-and-governance",
+            "  - id: ci-and-governance  # applies to AI-origin changes",
             "    description: CI pipelines, hooks and code owners (they can switch the gate off)",
-            "    paths:",
-            *_yaml_list(governance, 6),
-            "    require:",
-            "      review: {count: 1}",
+            "    paths:  # the pipelines and review rules found",
+            *_yaml_list(governance, 6, ["CI workflows, hooks or code owners: they decide what "
+                                        "runs and who reviews"] * len(governance)),
+            "    require:  # all of these, or the change is blocked",
+            "      review: {count: 1}  # one independent human approval on the pull request (CI)",
             "",
         ]
     if rule_lines:
-        lines += ["rules:", *rule_lines]
+        lines += ["rules:  # one rule per high-risk area found (areas are folders wherever most "
+                  "of a folder is risky)", *rule_lines]
     else:
         lines += [
             "# No high-risk folders (auth, login, session, token, payment, billing, checkout,",

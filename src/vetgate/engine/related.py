@@ -275,8 +275,14 @@ def relations(policy: Policy, source: str, tests: Iterable[str],
     return found
 
 
-def suggested_test(source: str) -> str:
-    """Where a new test for ``source`` would go by its language's first convention."""
+def suggested_test(source: str, repo_files: Sequence[str] = (),
+                   tests: TestIndex | None = None) -> str:
+    """Where a new test for ``source`` would go: where the tests of its neighbours live (a
+    sibling file's test, renamed), else by its language's first convention."""
+    if tests is not None:
+        beside = _beside_sibling(source, repo_files, tests)
+        if beside:
+            return beside
     folder, name = posixpath.split(source)
     stem, ext = posixpath.splitext(name)
     lang = language(source)
@@ -321,6 +327,21 @@ def is_source(policy: Policy, path: str) -> bool:
         return True
     return any(m.source_matcher is not None and m.source_matcher.match(path)
                for m in policy.related_tests)
+
+
+def _beside_sibling(source: str, repo_files: Sequence[str], tests: TestIndex) -> str | None:
+    folder, name = posixpath.split(source)
+    stem = posixpath.splitext(name)[0]
+    lang = language(source)
+    for sibling in repo_files:
+        if sibling == source or posixpath.dirname(sibling) != folder or language(sibling) != lang:
+            continue
+        sibling_stem = posixpath.splitext(posixpath.basename(sibling))[0]
+        for test in tests.candidates(sibling):
+            test_folder, test_name = posixpath.split(test)
+            if name_relation(sibling, test) and sibling_stem in test_name:
+                return posixpath.join(test_folder, test_name.replace(sibling_stem, stem, 1))
+    return None
 
 
 def repository_tests(policy: Policy, repo_files: Iterable[str],

@@ -80,8 +80,9 @@ def check_related(rule: Rule, req: TestsRequirement, scope: RuleScope) -> Requir
             missing.append(f"{source.path} (tests that would count: "
                            f"{_short_list([r.test for r in would])})")
         elif inputs.repo_files is not None:
+            where = suggested_test(source.path, inputs.repo_files, known)
             missing.append(f"{source.path} (no related test in the repository; add one, e.g. "
-                           f"{suggested_test(source.path)})")
+                           f"{where})")
         else:
             missing.append(f"{source.path} (e.g. {suggested_test(source.path)})")
     details = [r.line() for r in met]
