@@ -11,8 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import GitRepo
-from vetgate.changes.message import clean_message, read_message_file
+from conftest import GitRepo, make_repo
+from vetgate.changes.message import (
+    clean_message,
+    configured_comment_char,
+    read_message_file,
+)
 from vetgate.errors import UsageError
 
 SCISSORS = "# ------------------------ >8 ------------------------"
@@ -82,6 +86,24 @@ def test_read_message_file(tmp_path: Path) -> None:
         f"cannot read the commit message file {missing}: No such file or directory; pass the "
         "file git gives the commit-msg hook (usually .git/COMMIT_EDITMSG)"
     )
+
+
+def test_configured_comment_char(tmp_path: Path) -> None:
+    root = str(make_repo(tmp_path / "r").path)
+    assert configured_comment_char(root) == "#"
+    subprocess.run(["git", "config", "core.commentChar", ";"], cwd=root, check=True)
+    assert configured_comment_char(root) == ";"
+    subprocess.run(["git", "config", "core.commentChar", "auto"], cwd=root, check=True)
+    assert configured_comment_char(root) == "auto"
+
+
+def test_read_message_file_with_comment_char_auto(tmp_path: Path) -> None:
+    """Under ``auto`` the file tells which character git picked (here ``;``: a line starts
+    with ``#``)."""
+    message_file = tmp_path / "COMMIT_EDITMSG"
+    message_file.write_text("#123 fix\n\n; Please enter the commit message\n;\n",
+                            encoding="utf-8")
+    assert read_message_file(str(message_file), "auto") == "#123 fix\n"
 
 
 EDITOR = """\

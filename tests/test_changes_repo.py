@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo, make_repo
+from conftest import GitRepo
 from vetgate.changes.repo import (
-    comment_char,
     commits_between,
     current_branch,
     entries_at,
@@ -195,13 +194,3 @@ def test_is_shallow(repo: GitRepo, tmp_path: Path) -> None:
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)],
                    check=True, capture_output=True)
     assert is_shallow(str(clone)) is True
-
-
-def test_comment_char(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "r")
-    root = str(repo.path)
-    assert comment_char(root) == "#"
-    repo.git("config", "core.commentChar", ";")
-    assert comment_char(root) == ";"
-    repo.git("config", "core.commentChar", "auto")
-    assert comment_char(root) == "#"

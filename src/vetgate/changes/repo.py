@@ -342,16 +342,3 @@ def shallow_boundary(root: str) -> frozenset[str]:
     except OSError as exc:
         raise GitError(f"cannot read {path}: {exc.strerror}") from exc
     return frozenset(lines)
-
-
-def comment_char(root: str) -> str:
-    """The comment character ``git commit`` uses (``core.commentChar``, default ``#``).
-
-    ``auto`` (git picks a character the message does not start a line with) is read as ``#``:
-    which one git picked cannot be told from the finished message file.
-    """
-    proc = run_git(["config", "--get", "core.commentChar"], root, check=False)
-    value = proc.stdout.decode("utf-8", "replace").rstrip("\n") if proc.returncode == 0 else ""
-    if not value or value == "auto":
-        return "#"
-    return value

@@ -68,6 +68,8 @@ def prepare_commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -
     the policy, and 2 only when it cannot read or write the message file.
     """
     from vetgate import hooks
+    from vetgate.changes import message
+    from vetgate.changes.trailers import add_trailer
 
     if len(args) > 3:
         raise UsageError(
@@ -88,14 +90,14 @@ def prepare_commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -
         return EXIT_PASS
     else:
         path = _git_path(root, "COMMIT_EDITMSG")
-    raw = hooks.read_message(path)
-    comment_char = hooks.effective_comment_char(raw, hooks.configured_comment_char(root))
+    raw = message.read_message(path)
+    comment_char = message.effective_comment_char(raw, message.configured_comment_char(root))
     # Every source is marked the same way (message, template, merge, squash, commit/amend): the
     # trailer records that this commit object was made in an agent's shell, whatever supplied
     # its text. An equivalent trailer already there (an amend, a -c reuse) is not repeated.
-    updated = hooks.add_trailer(raw, trailer[0], trailer[1], comment_char)
+    updated = add_trailer(raw, trailer[0], trailer[1], comment_char)
     if updated is not None and updated != raw:
-        hooks.write_message(path, updated)
+        message.write_message(path, updated)
     return EXIT_PASS
 
 
@@ -109,8 +111,7 @@ def commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -> int:
     explanation when it is blocked. A merge being concluded is not evaluated here: its commits
     were checked when they were made, and pre-push and CI judge the merged range.
     """
-    from vetgate import hooks
-    from vetgate.changes.message import clean_message
+    from vetgate.changes.message import configured_comment_char, pending_message, read_message
     from vetgate.gate.pipeline import CheckRequest, evaluate_request, exit_code
 
     if len(args) > 1:
@@ -126,10 +127,8 @@ def commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -> int:
     # pre-commit passes the file only with `pass_filenames: true`; without it, a commit that is
     # not a merge always has its message in COMMIT_EDITMSG (git commit, the sequencer).
     path = args[0] if args else _git_path(root, "COMMIT_EDITMSG")
-    raw = hooks.read_message(path)
-    comment_char = hooks.effective_comment_char(raw, hooks.configured_comment_char(root))
-    message = clean_message(raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
-                            comment_char)
+    raw = read_message(path)
+    message = pending_message(raw, configured_comment_char(root))
     request = CheckRequest(repo=root, staged=True, message=message, env=dict(env))
     result = evaluate_request(request).result
     code = exit_code(result)

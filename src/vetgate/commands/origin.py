@@ -98,10 +98,10 @@ def run(*, repo: str = ".", rev_range: str | None = None, staged: bool = False,
     config = _origin_config(root, policy)
     if staged:
         from vetgate.changes.collect import staged_change
-        from vetgate.changes.message import read_message_file
-        from vetgate.changes.repo import comment_char
+        from vetgate.changes.message import configured_comment_char, read_message_file
 
-        message = read_message_file(message_file, comment_char(root)) if message_file else ""
+        message = (read_message_file(message_file, configured_comment_char(root))
+                   if message_file else "")
         env = dict(os.environ)
         change = staged_change(root, message=message, env=env)
         origins = classify_commits(root, change.commits, config, env=env)

@@ -81,15 +81,14 @@ def _pending_message(request: CheckRequest, root: str) -> str:
         return request.message
     if not request.message_file:
         return ""
-    from vetgate.changes.message import read_message_file
-    from vetgate.changes.repo import comment_char
+    from vetgate.changes.message import configured_comment_char, read_message_file
 
     if os.path.isdir(request.message_file):
         raise UsageError(f"--message-file {request.message_file} is a directory; give the "
                          "message file")
     if not os.path.isfile(request.message_file):
         raise UsageError(f"--message-file {request.message_file}: no such file")
-    return read_message_file(request.message_file, comment_char(root))
+    return read_message_file(request.message_file, configured_comment_char(root))
 
 
 def _collect(request: CheckRequest, root: str, mode: str, ci: CIContext | None

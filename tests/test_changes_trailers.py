@@ -1,4 +1,4 @@
-"""The prepare-commit-msg trailer insertion: git-style, and nothing else in the message changes."""
+"""Adding a trailer (what the hooks write): git-style, and nothing else in the message changes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import GitRepo
-from vetgate.hooks import add_trailer, effective_comment_char, read_message, write_message
+from vetgate.changes.message import (
+    clean_message,
+    effective_comment_char,
+    read_message,
+    write_message,
+)
+from vetgate.changes.trailers import add_trailer, parse_trailers
 
 SCISSORS = "# ------------------------ >8 ------------------------\n"
 TEMPLATE = (
@@ -214,3 +220,16 @@ def test_added_trailer_is_what_git_stores(repo: GitRepo) -> None:
     assert trailers == "claude-code"
     stored = repo.git("log", "-1", "--format=%B")
     assert stored == "Fix it\n\nBody text.\n\nAI-Assisted: claude-code\n\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(message=messages(), char=st.sampled_from(["#", ";"]))
+def test_what_the_hook_writes_the_gate_reads(message: str, char: str) -> None:
+    """One home for the rules: a trailer added to any message is a trailer of the message git
+    stores from it (cleanup, then git's trailer parser)."""
+    message = message.replace("#", char)
+    added = add_trailer(message, "AI-Assisted", "claude-code", char)
+    stored = clean_message(message if added is None else added, char)
+    assert ("AI-Assisted", "claude-code") in [
+        (t.key, t.value) for t in parse_trailers(stored, comment_char=char)
+    ]
