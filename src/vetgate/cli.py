@@ -216,6 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--deployments", metavar="PATTERN",
                        help="what a deployment is: a tag glob such as 'v*', first-parent:BRANCH, "
                             "auto (default: release-looking tags when there are any) or none")
+    audit.add_argument("--merge", nargs="+", metavar="FILE",
+                       help="combine JSON audit reports (one per repository) into one report")
     audit.add_argument("--allow-shallow", action="store_true",
                        help="audit a shallow clone's cut-off history (refused by default)")
     _add_policy(audit)

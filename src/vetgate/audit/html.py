@@ -213,6 +213,15 @@ def _deployment_section(report: AuditReport) -> list[str]:
     ]
 
 
+def _repository_section(report: AuditReport) -> list[str]:
+    if not report.repositories:
+        return []
+    rows = [(f"{row.name} · {origin}", origin, row.origins[origin])
+            for row in report.repositories for origin in ORIGINS if row.origins[origin].commits]
+    return ["<h2>By repository</h2>", interval_chart(rows, "Failure rate by repository"),
+            _stats_table("repository · origin", rows)]
+
+
 CAVEATS = (
     "Read the intervals before the rates: two origins whose 95% intervals overlap widely are "
     "not shown to differ, however far apart the rates look.",
@@ -275,6 +284,7 @@ def render_html(report: AuditReport) -> str:
         *(f"<li>{caveat}</li>" for caveat in CAVEATS),
         "</ul>",
         *_deployment_section(report),
+        *_repository_section(report),
         "<h2>Share of commits by origin, per month</h2>",
         f"<p>{legend}</p>",
         share_chart(report.periods),

@@ -130,6 +130,18 @@ class DeploymentStats:
 
 
 @dataclass(frozen=True)
+class RepositoryRow:
+    """One repository of a merged report (``vetgate audit --merge``)."""
+
+    name: str
+    range: str
+    head: str
+    origins: Mapping[str, OriginStats]
+    deployments: int = 0
+    failed_deployments: int = 0
+
+
+@dataclass(frozen=True)
 class AuditReport:
     """Everything ``vetgate audit`` found."""
 
@@ -153,3 +165,5 @@ class AuditReport:
     method: Method
     policy_files: tuple[str, ...] = ()
     deployments: DeploymentStats | None = None  # with --deployments (or release tags)
+    repository: str = ""  # the repository's folder name (a merged report's rows use it)
+    repositories: tuple[RepositoryRow, ...] = ()  # a merged report: one row per repository

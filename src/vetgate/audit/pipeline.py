@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -369,6 +370,7 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
         method=method,
         policy_files=policy.files,
         deployments=None if deployments is None else deployments.freeze(),
+        repository=os.path.basename(root.rstrip("/")),
     )
 
 

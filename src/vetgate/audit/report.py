@@ -113,6 +113,15 @@ def deployments_json(stats: DeploymentStats) -> dict[str, Any]:
 def to_json(report: AuditReport) -> dict[str, Any]:
     """The stable JSON object (SPEC section 6, plus periods, size buckets and method)."""
     data = _to_json(report)
+    if report.repository:
+        data["repository"] = report.repository
+    if report.repositories:
+        data["repositories"] = [
+            {"name": row.name, "range": row.range, "head": row.head or None,
+             "origins": _by_origin(row.origins), "deployments": row.deployments,
+             "failed_deployments": row.failed_deployments}
+            for row in report.repositories
+        ]
     if report.deployments is not None:
         data["deployments"] = deployments_json(report.deployments)
         for origin, stats in report.deployments.origins.items():
@@ -266,6 +275,12 @@ def escape_row(label: str, stats: EscapeStats) -> list[str]:
             pct(stats.share_of_shipped)]
 
 
+def repository_rows(report: AuditReport) -> list[list[str]]:
+    """A merged report's per-repository rows (origins with commits)."""
+    return [_row(f"{row.name} / {origin}", row.origins[origin])
+            for row in report.repositories for origin in ORIGINS if row.origins[origin].commits]
+
+
 def render_text(report: AuditReport) -> str:
     """A plain-text report for the terminal."""
     out = [f"vetgate audit — {headline(report)}", ""]
@@ -275,6 +290,10 @@ def render_text(report: AuditReport) -> str:
                 f"  {deployment_summary(deploy)}"]
         out += _table_text("origin", [escape_row(o, deploy.origins[o]) for o in ORIGINS],
                            ESCAPE_COLUMNS)
+        out.append("")
+    if report.repositories:
+        out.append("By repository:")
+        out += _table_text("repository / origin", repository_rows(report))
         out.append("")
     out.append("Change-failure proxy by origin (failed = reverted or fix-inducing, counted once):")
     out += _table_text("origin", [_row(o, report.origins[o]) for o in ORIGINS])
@@ -335,6 +354,10 @@ def render_markdown(report: AuditReport) -> str:
                 _md_escape(deployment_summary(deploy)), ""]
         out += _md_table("origin", [escape_row(o, deploy.origins[o]) for o in ORIGINS],
                          ESCAPE_COLUMNS)
+        out.append("")
+    if report.repositories:
+        out += ["### By repository", ""]
+        out += _md_table("repository", repository_rows(report))
         out.append("")
     out.append("### Change-failure proxy by origin")
     out.append("")

@@ -132,8 +132,22 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
         until: str | None = None, format: str = "text", output: str | None = None,
         szz: str = "r", window: str | None = None, fix_pattern: str | None = None,
         progress: str = "auto", policy: Sequence[str] | None = None,
-        allow_shallow: bool = False, deployments: str | None = None) -> int:
+        allow_shallow: bool = False, deployments: str | None = None,
+        merge: Sequence[str] | None = None) -> int:
     """Run the audit and write the report; 0 on success (an audit never blocks)."""
+    if merge:
+        given = [name for name, value in (("REV-RANGE", rev_range), ("--since", since),
+                                          ("--until", until), ("--window", window),
+                                          ("--fix-pattern", fix_pattern),
+                                          ("--deployments", deployments)) if value]
+        if given:
+            raise UsageError(f"--merge combines finished reports; {', '.join(given)} belong to "
+                             "the audits that wrote them")
+        from vetgate.audit.merge import merge_reports
+        from vetgate.commands.common import write_output
+
+        write_output(render(merge_reports(merge), format), output)
+        return 0
     from vetgate.audit.pipeline import AuditOptions, run_audit
     from vetgate.audit.progress import Progress
     from vetgate.audit.szz import compile_fix_pattern
