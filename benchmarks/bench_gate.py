@@ -8,6 +8,9 @@
   requirement the change meets; goal: under 1.5 s at 1,000 rules, and 3,000 rules costing less
   than 1.5x 100 rules (a requirement's patterns are indexed like rule paths);
 - range: a 2,000-commit pull-request history, `vetgate check --base`;
+- content links, worst case: one AI commit writes N files and a human commit adds N other files
+  under a rule (every one compared line by line), against the same history with the first
+  commit unmarked (nothing to link);
 - policy size: a 10,000-rule policy through `vetgate validate` and `vetgate check`.
 
 No timing is asserted anywhere in the test suite: figures go to benchmarks/RESULTS.md.
@@ -249,6 +252,29 @@ def bench_range(workdir: Path, env: Mapping[str, str], *, commits: int, repeat: 
                 goal=goal, verdict=verdict, runs=len(times))]
 
 
+# --- content links: the worst case -------------------------------------------------------------
+
+def bench_content_links(workdir: Path, env: Mapping[str, str], *, files: int, repeat: int,
+                        timeout: float, warmup: bool = True) -> list[Row]:
+    """`check --base` over an AI commit of ``files`` files and a human commit adding ``files``
+    other files under a rule; baseline: the same history with the first commit unmarked."""
+    name = "check --base: content links (worst case)"
+    size = f"{files:,} AI + {files:,} human files"
+    try:
+        repo = synth.content_links_repo(workdir / f"links-{files}", env, files=files)
+        plain = synth.content_links_repo(workdir / f"links-{files}-plain", env, files=files,
+                                         ai=False)
+        times = time_command([*vetgate_command(), "check", "--base", repo.base], repo.path, env,
+                             repeat=repeat, timeout=timeout, warmup=warmup)
+        baseline = time_command([*vetgate_command(), "check", "--base", plain.base], plain.path,
+                                env, repeat=repeat, timeout=timeout, warmup=warmup)
+    except _FAILURES as exc:
+        return [_error_row(name, size, "", exc)]
+    value, base_value = _median(times), _median(baseline)
+    return [Row(name, size, value, baseline=base_value,
+                ratio=f"{value / base_value:.2f}x without an AI commit", runs=len(times))]
+
+
 # --- a very large policy ------------------------------------------------------------------------
 
 def bench_big_policy(workdir: Path, env: Mapping[str, str], *, rules: int, repeat: int,
@@ -293,6 +319,7 @@ def run(workdir: Path, *, quick: bool = False) -> list[Row]:
         rows += bench_staged_scale(workdir, env, files=2_000, rules=100, repeat=1, timeout=30,
                                    warmup=False)
         rows += bench_range(workdir, env, commits=200, repeat=1, timeout=30, warmup=False)
+        rows += bench_content_links(workdir, env, files=200, repeat=1, timeout=30, warmup=False)
         rows += bench_big_policy(workdir, env, rules=1_000, repeat=1, timeout=30, warmup=False)
         return rows
     rows += bench_hook_latency(workdir, env, repeat=10)
@@ -303,6 +330,7 @@ def run(workdir: Path, *, quick: bool = False) -> list[Row]:
     rows += bench_staged_scale(workdir, env, files=20_000, rules=1_000, repeat=3, timeout=300)
     rows += bench_range(workdir, env, commits=2_000, repeat=5, timeout=120)
     rows += bench_range(workdir, env, commits=2_000, repeat=3, timeout=120, merges=True)
+    rows += bench_content_links(workdir, env, files=2_000, repeat=5, timeout=120)
     rows += bench_big_policy(workdir, env, rules=10_000, repeat=3, timeout=300)
     return rows
 

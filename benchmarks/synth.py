@@ -314,6 +314,31 @@ def history_repo(path: Path, env: Mapping[str, str], *, commits: int, rules: int
     return History(path=path, base=marks[base], head=marks[tip], commits=commits)
 
 
+def content_links_repo(path: Path, env: Mapping[str, str], *, files: int,
+                       ai: bool = True) -> BigChange:
+    """The worst case for content links: ``files`` AI-written files under ``lib/`` and ``files``
+    human files under ``payments/`` (a protected folder) that share no lines with them, so each
+    human file is compared line by line and none is linked. Packed, as a CI clone is. ``ai``
+    False: the same history with an unmarked first commit (nothing to link: the baseline)."""
+    init_repo(path, env)
+    stream = FastImport()
+    policy = (b'version: 1\nrules:\n  - id: payments\n    paths: ["payments/**"]\n'
+              b'    require: {forbid: "no AI-written changes in payments/"}\n')
+    base = stream.commit("base", {".vetgate.yaml": policy})
+    subject = f"add {files} helpers"
+    stream.commit(ai_message(subject) if ai else subject + "\n", {
+        f"lib/m{i}.py": b"".join(b"def func_%d_%d(x):\n    return x * %d + helper_%d(%d)\n"
+                                  % (i, j, j, i, j) for j in range(50))
+        for i in range(files)})
+    head = stream.commit(f"add {files} payment files\n", {
+        f"payments/h{i}.py": b"".join(b"def human_%d_%d(y):\n    return y - %d * other_%d(%d)\n"
+                                       % (i, j, j, i, j) for j in range(50))
+        for i in range(files)})
+    marks = stream.run(path, env)
+    git(path, "repack", "-adq", env=env)
+    return BigChange(path=path, base=marks[base], head=marks[head], files=2 * files, rules=1)
+
+
 def small_change_repo(path: Path, env: Mapping[str, str], *, files: int = 1000,
                       rules: int = 50, staged: int = 10) -> Path:
     """A checked-out repository with ``files`` files and a ``rules``-rule policy, plus
