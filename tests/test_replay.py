@@ -275,3 +275,9 @@ def test_one_diff_tree_for_a_chunk_gives_each_change_its_own_diff(
             assert change.base == expected.base and change.head == expected.head
         else:
             assert [f.path for f in change.files] == [".vetgate.yaml", "README.md"]
+
+
+def test_replay_budget_goes_with_ci(repo: GitRepo, history: dict[str, str],
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "-C", str(repo.path), "--replay-budget", "5"]) == 2
+    assert "--replay-budget goes with --ci" in capsys.readouterr().err
