@@ -167,3 +167,13 @@ def test_a_report_that_fits_is_not_cut() -> None:
     assert "- +20 more" not in text  # sections list up to 50 files
     assert ("| src/auth/module\\_00.py, src/auth/module\\_01.py, src/auth/module\\_02.py, "
             "+27 more |") in text
+
+
+def test_footer_says_where_the_policy_came_from_per_mode() -> None:
+    staged = CheckResult(**{**failing().__dict__, "mode": "staged", "base": None, "head": None})
+    text = render(staged)
+    assert "read from the base branch" not in text
+    assert ("This check read the policy from the checkout being committed; CI reads it from the "
+            "pull request's base commit, so changes to it apply after the merge.") in text
+    assert ("In CI the policy is read from the base commit, so changes to it apply after the "
+            "merge.") in render(failing())

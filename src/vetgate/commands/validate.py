@@ -51,6 +51,7 @@ def run(*, repo: str = ".", policies: Sequence[str] = ()) -> int:
         missing_file_error,
         policy_warnings,
     )
+    from vetgate.policy.reviewers import review_warnings
 
     start = os.path.abspath(repo)
     if not os.path.isdir(start):
@@ -96,6 +97,7 @@ def run(*, repo: str = ".", policies: Sequence[str] = ()) -> int:
             exit_code = EXIT_UNDECIDED
             continue
         warnings = policy_warnings(policy, tracked) if tracked is not None else []
+        warnings += review_warnings(policy)
         for warning in warnings:
             print(warning, file=sys.stderr)
         print(summary(source.describe(files[0]), policy, len(warnings)))

@@ -335,6 +335,19 @@ class _PolicyLoader:
                          else "no groups are defined; add them under groups:")
                 self.error(draft, mark, f'unknown group "{name}" in {where}'
                                         f"{did_you_mean(name, defined)} ({known})")
+            self._check_review_counts(draft)
+
+    def _check_review_counts(self, draft: FileDraft) -> None:
+        """A review no one can ever give (``vetgate.policy.reviewers``) is an error at its
+        count; one that a team may make possible is left to ``review_warnings``."""
+        from vetgate.policy.reviewers import review_count_problem
+
+        members = {name: found for d in self.order for name, _mark, found in d.groups}
+        for rule in draft.rules:
+            for count, names, mark in rule.review_counts:
+                problem = review_count_problem(rule.id or "?", count, names, members)
+                if problem is not None and problem[0] == "error":
+                    self.error(draft, mark, problem[1])
 
     # --- building the policy ----------------------------------------------------------------
 

@@ -78,6 +78,9 @@ class RuleDraft:
     paths: list[tuple[str, Mark]] = field(default_factory=list)
     requirements: list[Requirement] = field(default_factory=list)
     group_refs: list[tuple[str, Mark]] = field(default_factory=list)
+    # Each ``review`` with ``from:``: its count, the groups and where the count is written (the
+    # loader checks that the groups have enough members once every file is read).
+    review_counts: list[tuple[int, tuple[str, ...], Mark]] = field(default_factory=list)
     valid: bool = True  # False when a problem makes the rule unusable
 
 
@@ -601,6 +604,9 @@ class FileChecker:
             draft.group_refs.extend(groups)
         if not ok:
             return None
+        if groups:
+            where = found["count"][1].mark if "count" in found else review.mark
+            draft.review_counts.append((count, tuple(g for g, _ in groups), where))
         return ReviewRequirement(count, tuple(g for g, _ in groups), cast(Freshness, fresh))
 
     def _trailer(self, node: YNode, draft: RuleDraft, name: str) -> Requirement | None:

@@ -149,13 +149,22 @@ def _section(rule: RuleResult) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _policy_origin(result: CheckResult) -> str:
+    """Where the policy that judged came from, in the words that fit the mode."""
+    if result.mode == "staged":
+        return ("This check read the policy from the checkout being committed; CI reads it "
+                "from the pull request's base commit, so changes to it apply after the merge.")
+    return ("In CI the policy is read from the base commit, so changes to it apply after the "
+            "merge.")
+
+
 def _footer(result: CheckResult) -> str:
     lines: list[str] = []
     if result.warnings:
         lines += ["**Warnings**", ""] + [f"- {escape(w)}" for w in result.warnings] + [""]
     if result.verdict == "fail" and not result.warn_only:
-        lines += ["Run `vetgate explain PATH` to see what a path needs. The policy is read from "
-                  "the base branch, so changes to it apply after the merge.", ""]
+        lines += [f"Run `vetgate explain PATH` to see what a path needs. {_policy_origin(result)}",
+                  ""]
     lines.append(f"<sub>vetgate {escape(__version__)}</sub>")
     return "\n".join(lines) + "\n"
 
