@@ -215,3 +215,21 @@ def test_accepted_date_forms(history: dict[str, str], repo: GitRepo, since: str 
     assert main(["audit", "-C", str(repo.path), "--format", "json", *args]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["commits"] == commits and data["since"] == since and data["until"] == until
+
+
+def test_commit_graph_is_offered_and_written_only_when_asked(
+        history: dict[str, str], repo: GitRepo, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from vetgate.audit import pipeline
+
+    monkeypatch.setattr(pipeline, "MANY_FIXES", 1)
+    graph = repo.path / ".git" / "objects" / "info" / "commit-graph"
+    assert main(["audit", "-C", str(repo.path), "--format", "json", "--jobs", "1"]) == 0
+    err = capsys.readouterr().err
+    assert "one with changed-path filters made blame about 2x faster" in err
+    assert "add --write-commit-graph" in err and not graph.exists()
+    assert main(["audit", "-C", str(repo.path), "--format", "json",
+                 "--write-commit-graph"]) == 0
+    assert "wrote a commit-graph" in capsys.readouterr().err and graph.exists()
+    assert main(["audit", "-C", str(repo.path), "--jobs", "0"]) == 2
+    assert "--jobs 0: give 1 (serial) to 256 blame workers" in capsys.readouterr().err

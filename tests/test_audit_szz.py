@@ -12,9 +12,11 @@ from vetgate.audit.szz import (
     FixCommit,
     blame_fix,
     compile_fix_pattern,
+    docstring_lines,
     exclude_pathspecs,
     is_blameable,
     is_data_path,
+    looks_like_records,
     run_szz,
     select_candidates,
 )
@@ -267,3 +269,46 @@ def test_hostile_paths_in_one_fix(repo: GitRepo) -> None:
     fix = _fix(repo, "fix: b", dict.fromkeys(HOSTILE_NAMES, "a = 1\nb = 2\n"), 1)
     outcome = blame_fix(str(repo.path), fix, exclude_pathspecs())
     assert outcome.candidates == (intro,) and outcome.blamed_lines == len(HOSTILE_NAMES)
+
+
+def test_parallel_blame_equals_serial_in_order(repo: GitRepo) -> None:
+    fixes = []
+    for i in range(12):
+        repo.commit(f"feat: f{i}", {f"f{i}.py": "a = 1\nb = 1\n", "shared.py": f"s = {i}\n"},
+                    env=_at(2 * i))
+        fixes.append(_fix(repo, f"fix: f{i}", {f"f{i}.py": "a = 1\nb = 2\n",
+                                                 "shared.py": f"s = {i}0\n"}, 2 * i + 1))
+    root = str(repo.path)
+    for variant in ("b", "r", "l"):
+        serial = run_szz(root, fixes, variant, workers=1)
+        for workers in (2, 5):
+            parallel = run_szz(root, fixes, variant, workers=workers)
+            assert list(parallel.inducing.items()) == list(serial.inducing.items())
+            assert parallel == serial
+
+
+def test_data_files_by_content_and_by_a_second_suffix(repo: GitRepo) -> None:
+    records = "".join(f'{{"id": {i}, "name": "n{i}"}}\n' for i in range(600))
+    repo.commit("feat: data", {"events.log": records, "users.jsonl.migrated": records,
+                               "code.py": "a = 1\n"}, env=_at(0))
+    fix = _fix(repo, "fix: data", {"events.log": records.replace('"n', '"m'),
+                                   "users.jsonl.migrated": "", "code.py": "a = 1\n"}, 1)
+    outcome = blame_fix(str(repo.path), fix, exclude_pathspecs())
+    assert outcome.kind == "data_only"
+    assert is_data_path("x/users.jsonl.migrated") and is_data_path("a.CSV.bak")
+    assert not looks_like_records(["f(a, b, c, d)"] * 600)
+    assert looks_like_records(["1,2,3,4"] * 600) and not looks_like_records(["1,2,3,4"] * 10)
+
+
+def test_python_docstrings_are_not_blamed(repo: GitRepo) -> None:
+    source = ('"""Module doc."""\n\n\ndef f():\n    """Say\n    what f does.\n    """\n'
+              "    return 1\n")
+    intro = repo.commit("feat: f", {"m.py": source}, env=_at(0))
+    fix = _fix(repo, "fix: f", {"m.py": source.replace("what f does", "what f really does")
+                                .replace("Module doc", "Module docs")}, 1)
+    assert blame_fix(str(repo.path), fix, exclude_pathspecs()).kind == "ghost"
+    code_fix = _fix(repo, "fix: f returns 2", {"m.py": (repo.path / "m.py").read_text()
+                                               .replace("return 1", "return 2")}, 2)
+    assert blame_fix(str(repo.path), code_fix, exclude_pathspecs()).candidates == (intro,)
+    assert docstring_lines(b"def broken(:\n") == frozenset()
+    assert docstring_lines(source.encode()) == {1, 5, 6, 7}

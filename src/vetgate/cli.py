@@ -218,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
                             "auto (default: release-looking tags when there are any) or none")
     audit.add_argument("--merge", nargs="+", metavar="FILE",
                        help="combine JSON audit reports (one per repository) into one report")
+    audit.add_argument("--jobs", type=int, metavar="N",
+                       help="blame workers (default: one per core; 1: serial, same result)")
+    audit.add_argument("--write-commit-graph", action="store_true",
+                       help="write a commit-graph with changed-path filters first (faster blame)")
     audit.add_argument("--allow-shallow", action="store_true",
                        help="audit a shallow clone's cut-off history (refused by default)")
     _add_policy(audit)

@@ -60,11 +60,61 @@ def exclude_pathspecs() -> tuple[str, ...]:
     return tuple(specs)
 
 
+# A data suffix followed by another one (`events.jsonl.migrated`, `users.csv.bak`) is still data;
+# pathspecs cannot say "anywhere in the name", so these are caught here, before blame.
+_DATA_INFIXES: tuple[str, ...] = (".json.", ".jsonl.", ".ndjson", ".csv.", ".tsv.")
+# Content: a file whose removed lines are this many or more, nearly all one-line records (JSON
+# objects or arrays, or delimited rows), is data whatever its name.
+RECORD_LINES = 500
+RECORD_SHARE = 0.9
+_RECORD_RE = re.compile(
+    r"\A(?:\{.*\}|\[.*\])\s*,?\Z"  # a JSON object or array on one line
+    r"|\A[^(){};=]*(?:,[^,(){};=]*){3,}\Z"  # a CSV row: 4+ fields, no code punctuation
+    r"|\A[^\t]*(?:\t[^\t]*){3,}\Z"  # a TSV row
+)
+
+
+def looks_like_records(lines: Sequence[str]) -> bool:
+    """True for many one-line records (JSON lines, CSV/TSV rows): data, not code."""
+    if len(lines) < RECORD_LINES:
+        return False
+    records = sum(1 for line in lines if _RECORD_RE.match(line.strip()))
+    return records >= RECORD_SHARE * len(lines)
+
+
+def docstring_lines(source: bytes) -> frozenset[int]:
+    """The 1-based line numbers of a Python file's docstrings (module, class, function).
+
+    Docstrings are documentation, like comments. Only where it is clear: a file Python cannot
+    parse has none.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                                 ast.AsyncFunctionDef)):
+            continue
+        body = node.body
+        if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            first = body[0]
+            lines.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return frozenset(lines)
+
+
 def is_data_path(path: str) -> bool:
-    """True for a path SZZ leaves out (the same list as ``exclude_pathspecs``)."""
+    """True for a path SZZ leaves out (the list of ``exclude_pathspecs``, and a data suffix
+    followed by another, such as ``*.jsonl.migrated``)."""
     lowered = path.lower()
     name = lowered.rsplit("/", 1)[-1]
     if name in DATA_NAMES or lowered.endswith(DATA_SUFFIXES):
+        return True
+    if any(infix in name for infix in _DATA_INFIXES):
         return True
     return any(part in VENDORED_DIRS for part in path.split("/")[:-1])
 
@@ -168,15 +218,23 @@ def blame_fix(root: str, fix: FixCommit, exclude: Sequence[str],
         return FixBlame(fix, "no_parent")
     removed = blame.removed_lines(root, fix.sha, fix.parent, exclude)
     wanted: list[tuple[str, tuple[tuple[int, int], ...]]] = []
+    data_by_content: set[str] = set()
     for item in removed:
         if is_data_path(item.path):
             continue
+        if looks_like_records([text for _, text in item.lines]):
+            data_by_content.add(item.path)
+            continue
         numbers = [number for number, text in item.lines if is_blameable(item.path, text)]
+        if numbers and item.path.lower().endswith((".py", ".pyi")):
+            docs = docstring_lines(blame.file_at(root, fix.parent, item.path))
+            numbers = [number for number in numbers if number not in docs]
         if numbers:
             wanted.append((item.path, blame.to_ranges(numbers)))
     if not wanted:
         touched = blame.changed_paths(root, fix.parent, fix.sha, exclude)
-        source = [path for path in touched if not is_data_path(path)]
+        source = [path for path in touched
+                  if not is_data_path(path) and path not in data_by_content]
         return FixBlame(fix, "ghost" if source else "data_only")
     since = None if max_age_seconds is None else fix.commit_time - max_age_seconds
     counts: dict[str, int] = {}
@@ -228,7 +286,8 @@ def run_szz(root: str, fixes: Sequence[FixCommit], variant: SzzVariant, *,
             window_seconds: int | None = None,
             on_progress: Callable[[int, int], None] | None = None,
             workers: int | None = None) -> SzzResult:
-    """Blame every fix (in parallel: each is its own git processes) and apply ``variant``.
+    """Blame every fix (in parallel: one worker per core unless ``workers`` says otherwise;
+    each fix is its own git processes) and apply ``variant``.
 
     With ``window_seconds`` (and variant b or r, whose answer cannot change by it) blame stops
     at the window: candidates older than it could not count as failures anyway. L-SZZ compares
@@ -239,15 +298,21 @@ def run_szz(root: str, fixes: Sequence[FixCommit], variant: SzzVariant, *,
         return result
     exclude = exclude_pathspecs()
     max_age = window_seconds if variant in ("b", "r") else None
-    workers = workers or max(2, min(8, os.cpu_count() or 2))
+    workers = workers or os.cpu_count() or 1
     targets = revert_targets or {}
     cut_off = frozenset(shallow)
     done = 0
+
+    def blame(fix: FixCommit) -> FixBlame:
+        return blame_fix(root, fix, exclude, max_age)
+
+    # Threads are enough: the work is in git processes. Executor.map yields in input order, so
+    # the result is the same, in the same order, with one worker or many.
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for start in range(0, len(fixes), BATCH):
             batch = fixes[start:start + BATCH]
             outcomes = []
-            for outcome in pool.map(lambda f: blame_fix(root, f, exclude, max_age), batch):
+            for outcome in (pool.map(blame, batch) if workers > 1 else map(blame, batch)):
                 outcomes.append(outcome)
                 done += 1
                 if on_progress is not None:

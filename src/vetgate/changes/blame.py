@@ -138,6 +138,12 @@ def removed_lines(root: str, fix: str, parent: str,
     return tuple(files)
 
 
+def file_at(root: str, revision: str, path: str) -> bytes:
+    """The bytes of ``path`` as of ``revision`` (empty when it is not a file there)."""
+    proc = run_git(["cat-file", "blob", f"{revision}:{path}"], root, check=False)
+    return proc.stdout if proc.returncode == 0 else b""
+
+
 def changed_paths(root: str, parent: str, commit: str,
                   exclude: Sequence[str] = ()) -> tuple[str, ...]:
     """Paths ``commit`` changed against ``parent``, without those ``exclude`` pathspecs drop."""

@@ -172,6 +172,11 @@ def commit_graph_present(root: str) -> bool:
     return False
 
 
+def write_commit_graph(root: str) -> None:
+    """``git commit-graph write --reachable --changed-paths`` (only when the user asks)."""
+    run_git(["commit-graph", "write", "--reachable", "--changed-paths"], root)
+
+
 def is_shallow(root: str) -> bool:
     """True in a shallow clone (history is cut off; old fixes may have no parent here)."""
     proc = run_git(["rev-parse", "--is-shallow-repository"], root)

@@ -133,7 +133,8 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
         szz: str = "r", window: str | None = None, fix_pattern: str | None = None,
         progress: str = "auto", policy: Sequence[str] | None = None,
         allow_shallow: bool = False, deployments: str | None = None,
-        merge: Sequence[str] | None = None) -> int:
+        merge: Sequence[str] | None = None, jobs: int | None = None,
+        write_commit_graph: bool = False) -> int:
     """Run the audit and write the report; 0 on success (an audit never blocks)."""
     if merge:
         given = [name for name, value in (("REV-RANGE", rev_range), ("--since", since),
@@ -161,6 +162,9 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
     if progress not in ("always", "auto", "never"):
         raise UsageError(f"--progress {progress!r}: use always, auto or never")
     window_days = parse_window(window)
+    if jobs is not None and not 1 <= jobs <= 256:
+        raise UsageError(f"--jobs {jobs}: give 1 (serial) to 256 blame workers; the default is "
+                         "one per core")
     compile_fix_pattern(fix_pattern)  # a bad pattern fails before any git work
     root = repo_root(repo)
     since_time = parse_date(root, "--since", since) if since is not None else None
@@ -175,7 +179,8 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
     loaded = load_policy_at(root, policy, None)
     options = AuditOptions(root=root, selection=selection, szz=cast("SzzVariant", szz),
                            window_days=window_days, fix_pattern=fix_pattern,
-                           since_label=since, until_label=until, deployments=deployments)
+                           since_label=since, until_label=until, deployments=deployments,
+                           jobs=jobs, write_commit_graph=write_commit_graph)
     report = run_audit(options, loaded, progress=Progress(cast("ProgressMode", progress)))
     write_output(render(report, format), output)
     return 0
