@@ -5,10 +5,16 @@ such as `@v0` (issue 14)."""
 from __future__ import annotations
 
 import re
-import tomllib
+import sys
 from pathlib import Path
 
+import pytest
+
 from vetgate import __version__
+
+if sys.version_info < (3, 11):  # pragma: no cover - tomllib is in the standard library from 3.11
+    pytest.skip("reading pyproject.toml needs tomllib (Python 3.11+)", allow_module_level=True)
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS = (
