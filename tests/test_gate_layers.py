@@ -42,3 +42,17 @@ def test_the_engine_imports_no_host_or_provenance_logic() -> None:
             if name.startswith("vetgate.") and not name.startswith(allowed):
                 offenders.append(f"{path.name} imports {name}")
     assert offenders == []
+
+
+def test_git_runs_only_in_changes() -> None:
+    """`changes/` is the only home of git: no other module starts a process or calls
+    run_git/git_stream (issue 12 item 3)."""
+    offenders = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path.parent.name == "changes":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for word in ("subprocess", "run_git", "git_stream", "os.system", "os.popen"):
+            if word in text:
+                offenders.append(f"{path.relative_to(SRC)} uses {word}")
+    assert offenders == []

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo
-from vetgate.hooks import HOOK_NAMES, INSTALLED_MARKER, hook_script, hooks_dir
+from vetgate.changes.repo import hooks_dir
+from vetgate.commands.install_hooks import HOOK_NAMES, INSTALLED_MARKER, hook_script
 from vetgate.main import main
 
 

@@ -1,4 +1,4 @@
-"""The logic behind `vetgate hook ...` and `vetgate install-hooks`.
+"""The logic behind `vetgate hook ...` (installing plain git hooks: commands/install_hooks.py).
 
 Three git hooks, each its own entry point because pre-commit does not tell a hook which stage it
 runs in:
@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
-import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from vetgate.changes.git import run_git
 from vetgate.errors import GitError, UsageError
 
 if TYPE_CHECKING:
@@ -131,33 +128,25 @@ class PushCheck:
     how: str  # how the base was chosen, one phrase
 
 
-def _commit_exists(root: str, rev: str) -> bool:
-    proc = run_git(["rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}"],
-                   root, check=False)
-    return proc.returncode == 0
-
-
 def _resolve(root: str, rev: str) -> str:
-    proc = run_git(["rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}"],
-                   root, check=False)
-    if proc.returncode != 0:
+    from vetgate.changes.repo import resolve_optional
+
+    sha = resolve_optional(root, rev)
+    if sha is None:
         raise GitError(f"pre-push: {rev!r} is not a commit in this repository; nothing to check")
-    return proc.stdout.decode("ascii").strip()
-
-
-def _has_merge_base(root: str, base: str, head: str) -> bool:
-    return run_git(["merge-base", base, head], root, check=False).returncode == 0
+    return sha
 
 
 def default_branch_candidates(root: str, remote: str | None) -> list[str]:
     """Refs that stand for the remote's default branch, best first: ``refs/remotes/R/HEAD``'s
     target, then ``R/main``, ``R/master``, then the same under ``origin``."""
+    from vetgate.changes.repo import symbolic_ref
+
     remotes = [r for r in dict.fromkeys([remote or "origin", "origin"]) if r]
     candidates: list[str] = []
     for name in remotes:
-        proc = run_git(["symbolic-ref", "-q", f"refs/remotes/{name}/HEAD"], root, check=False)
-        target = proc.stdout.decode("utf-8", "surrogateescape").strip()
-        if proc.returncode == 0 and target:
+        target = symbolic_ref(root, f"refs/remotes/{name}/HEAD")
+        if target:
             candidates.append(target)
         candidates += [f"refs/remotes/{name}/main", f"refs/remotes/{name}/master"]
     return list(dict.fromkeys(candidates))
@@ -171,17 +160,22 @@ def new_branch_base(root: str, remote: str | None, head: str) -> tuple[str | Non
     (``git rev-list HEAD --not --remotes``), or None as base when that commit is a root (a first
     push). Returns None when every commit of ``head`` is already on a remote.
     """
+    from vetgate.changes.repo import (
+        commits_not_on_remotes,
+        has_merge_base,
+        parents_of,
+        resolve_optional,
+    )
+
     for candidate in default_branch_candidates(root, remote):
-        if _commit_exists(root, candidate) and _has_merge_base(root, candidate, head):
+        sha = resolve_optional(root, candidate)
+        if sha is not None and has_merge_base(root, sha, head):
             short = candidate.removeprefix("refs/remotes/")
-            return _resolve(root, candidate), f"new branch, against {short}"
-    proc = run_git(["rev-list", "--topo-order", "--reverse", head, "--not", "--remotes"], root)
-    unpushed = proc.stdout.decode("ascii").split()
+            return sha, f"new branch, against {short}"
+    unpushed = commits_not_on_remotes(root, head)
     if not unpushed:
         return None
-    oldest = unpushed[0]
-    parents = run_git(["rev-list", "--parents", "-n", "1", oldest], root)
-    parent_list = parents.stdout.decode("ascii").split()[1:]
+    parent_list = parents_of(root, unpushed[0])
     if not parent_list:
         return (None, "first push: every commit of the branch")
     return parent_list[0], "new branch, commits not on any remote"
@@ -190,11 +184,13 @@ def new_branch_base(root: str, remote: str | None, head: str) -> tuple[str | Non
 def plan_update(root: str, remote: str | None, update: PushUpdate) -> PushCheck | None:
     """What to evaluate for one pushed ref; None when there is nothing to check (a deletion,
     or commits every remote already has)."""
+    from vetgate.changes.repo import resolve_optional
+
     ref = update.remote_ref or update.local_ref
     if is_null_sha(update.local_sha):
         return None  # deleting a remote ref adds no change
     head = update.local_sha
-    if not is_null_sha(update.remote_sha) and _commit_exists(root, update.remote_sha):
+    if not is_null_sha(update.remote_sha) and resolve_optional(root, update.remote_sha):
         return PushCheck(ref=ref, head=head, base=update.remote_sha, how="update")
     found = new_branch_base(root, remote, head)
     if found is None:
@@ -210,6 +206,8 @@ def plan_from_pre_commit(root: str, env: Mapping[str, str]) -> list[PushCheck]:
     the first commit not on the remote; on a first push to an empty remote it sets no FROM/TO
     at all, only the branch names.
     """
+    from vetgate.changes.repo import resolve_optional
+
     to_ref = env.get("PRE_COMMIT_TO_REF")
     from_ref = env.get("PRE_COMMIT_FROM_REF")
     remote = env.get("PRE_COMMIT_REMOTE_NAME") or None
@@ -218,7 +216,7 @@ def plan_from_pre_commit(root: str, env: Mapping[str, str]) -> list[PushCheck]:
         if is_null_sha(to_ref):
             return []
         head = _resolve(root, to_ref)
-        if from_ref and not is_null_sha(from_ref) and _commit_exists(root, from_ref):
+        if from_ref and not is_null_sha(from_ref) and resolve_optional(root, from_ref):
             return [PushCheck(ref=ref, head=head, base=_resolve(root, from_ref), how="update")]
         update = PushUpdate(ref, head, ref, "0" * 40)
     elif env.get("PRE_COMMIT_LOCAL_BRANCH"):
@@ -231,102 +229,3 @@ def plan_from_pre_commit(root: str, env: Mapping[str, str]) -> list[PushCheck]:
         )
     planned = plan_update(root, remote, update)
     return [planned] if planned else []
-
-
-# --- plain git hooks ----------------------------------------------------------------------------
-
-HOOK_NAMES = ("prepare-commit-msg", "commit-msg", "pre-push")
-# Marks a hook file as vetgate's, so install-hooks may replace its own scripts without --force.
-INSTALLED_MARKER = "# installed by `vetgate install-hooks`"
-
-
-def hook_script(name: str, python: str) -> str:
-    """A POSIX shell hook that runs ``python -m vetgate hook NAME "$@"`` (stdin passes through);
-    when that interpreter is gone it falls back to ``vetgate`` on PATH, and fails with the remedy
-    when neither exists (a hook that silently does nothing would be a silent pass)."""
-    quoted = shlex.quote(python)
-    return (
-        "#!/bin/sh\n"
-        f"{INSTALLED_MARKER}; remove this file to uninstall.\n"
-        "# Local hooks are advisory: CI runs `vetgate check --ci` as the authority.\n"
-        f"if [ -x {quoted} ]; then\n"
-        f"    exec {quoted} -m vetgate hook {name} \"$@\"\n"
-        "fi\n"
-        "if command -v vetgate >/dev/null 2>&1; then\n"
-        f"    exec vetgate hook {name} \"$@\"\n"
-        "fi\n"
-        f"echo \"vetgate: {python} is gone and vetgate is not on PATH; reinstall vetgate and run "
-        f"'vetgate install-hooks --force', or delete this hook ($0)\" >&2\n"
-        "exit 2\n"
-    )
-
-
-def hooks_dir(cwd: str) -> str:
-    """Where git looks for hooks: ``git rev-parse --git-path hooks`` (honours core.hooksPath
-    and linked worktrees), as an absolute path."""
-    proc = run_git(["rev-parse", "--git-path", "hooks"], cwd)
-    path = proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
-    return os.path.normpath(os.path.join(cwd, path))
-
-
-def _is_ours(path: str) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return INSTALLED_MARKER.encode() in head
-
-
-def _describe_existing(path: str) -> str:
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        head = b""
-    name = os.path.basename(path)
-    if b"pre-commit" in head and b"hook-impl" in head:
-        return f"{name} (pre-commit's)"
-    return name
-
-
-def install(cwd: str, python: str, *, force: bool = False,
-            names: Iterable[str] = HOOK_NAMES) -> tuple[str, list[str]]:
-    """Write the plain git hooks; return the hooks directory and the hooks written.
-
-    Existing hooks that vetgate did not write are never replaced without ``force``: then nothing
-    is written and ``UsageError`` names them with the remedy.
-    """
-    directory = hooks_dir(cwd)
-    if os.path.exists(directory) and not os.path.isdir(directory):
-        raise UsageError(
-            f"git's hooks path {directory} is not a directory (core.hooksPath disables hooks?); "
-            "unset core.hooksPath or point it at a directory, then run `vetgate install-hooks`"
-        )
-    names = tuple(names)
-    targets = [os.path.join(directory, name) for name in names]
-    foreign = [t for t in targets if os.path.lexists(t) and not _is_ours(t)]
-    if foreign and not force:
-        listed = ", ".join(_describe_existing(t) for t in foreign)
-        raise UsageError(
-            f"{directory} already has {listed}; vetgate did not write "
-            f"{'it' if len(foreign) == 1 else 'them'} and will not replace "
-            f"{'it' if len(foreign) == 1 else 'them'}: run `vetgate install-hooks --force` to "
-            "replace, or call `vetgate hook NAME \"$@\"` from the existing hook (with pre-commit, "
-            "add vetgate's hooks to .pre-commit-config.yaml instead)"
-        )
-    try:
-        os.makedirs(directory, exist_ok=True)
-        for name, target in zip(names, targets, strict=True):
-            if os.path.lexists(target):
-                os.unlink(target)  # also replaces a symlink rather than writing through it
-            with open(target, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(hook_script(name, python))
-            mode = os.stat(target).st_mode
-            os.chmod(target, mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write git hooks into {directory}: {exc.strerror or exc}; check the "
-            "directory's permissions (or core.hooksPath)"
-        ) from exc
-    return directory, list(names)

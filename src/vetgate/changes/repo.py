@@ -342,3 +342,44 @@ def shallow_boundary(root: str) -> frozenset[str]:
     except OSError as exc:
         raise GitError(f"cannot read {path}: {exc.strerror}") from exc
     return frozenset(lines)
+
+
+def git_path(cwd: str, name: str) -> str:
+    """``git rev-parse --git-path NAME`` as an absolute path (honours linked worktrees and, for
+    ``hooks``, core.hooksPath)."""
+    proc = run_git(["rev-parse", "--git-path", name], cwd)
+    return os.path.normpath(os.path.join(
+        os.path.abspath(cwd), proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n")))
+
+
+def hooks_dir(cwd: str) -> str:
+    """Where git looks for hooks (``git rev-parse --git-path hooks``), absolute."""
+    return git_path(cwd, "hooks")
+
+
+def has_merge_base(root: str, one: str, other: str) -> bool:
+    """Do two commits share history?"""
+    return run_git(["merge-base", "--end-of-options", one, other], root,
+                   check=False).returncode == 0
+
+
+def symbolic_ref(root: str, ref: str) -> str | None:
+    """The ref the symbolic ref ``ref`` points at (``refs/remotes/origin/HEAD`` →
+    ``refs/remotes/origin/main``), or None when it is not a symbolic ref."""
+    proc = run_git(["symbolic-ref", "-q", "--", ref], root, check=False)
+    target = decode_path(proc.stdout.rstrip(b"\n")) if proc.returncode == 0 else ""
+    return target or None
+
+
+def commits_not_on_remotes(root: str, head: str) -> list[str]:
+    """Commits of ``head`` that no remote-tracking ref has, oldest first (parents first)."""
+    _check_rev(head)
+    proc = run_git(["rev-list", "--topo-order", "--reverse", head, "--not", "--remotes"], root)
+    return proc.stdout.decode("ascii").split()
+
+
+def parents_of(root: str, sha: str) -> list[str]:
+    """The parents of commit ``sha`` (none for a root commit)."""
+    _check_rev(sha)
+    proc = run_git(["rev-list", "--parents", "-n", "1", "--end-of-options", sha], root)
+    return proc.stdout.decode("ascii").split()[1:]

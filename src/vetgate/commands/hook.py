@@ -43,18 +43,17 @@ def _root(repo: str) -> str:
 
 
 def _git_path(root: str, name: str) -> str:
-    from vetgate.changes.git import run_git
+    from vetgate.changes.repo import git_path
 
-    proc = run_git(["rev-parse", "--git-path", name], root)
-    return os.path.join(root, proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
+    return git_path(root, name)
 
 
 def _merging(root: str) -> bool:
     """Is a merge being concluded? (``git merge`` runs the message hooks on .git/MERGE_MSG with
     MERGE_HEAD already written; a conflicted merge is concluded by `git commit` with it too.)"""
-    from vetgate.changes.git import run_git
+    from vetgate.changes.repo import resolve_optional
 
-    return run_git(["rev-parse", "-q", "--verify", "MERGE_HEAD"], root, check=False).returncode == 0
+    return resolve_optional(root, "MERGE_HEAD") is not None
 
 
 # --- prepare-commit-msg -------------------------------------------------------------------------

@@ -15,16 +15,6 @@ from vetgate.errors import EXIT_PASS, EXIT_UNDECIDED, GitError, PolicyError, Usa
 from vetgate.policy.model import Policy
 
 
-def tracked_files(root: str) -> list[str]:
-    """Every path git tracks under ``root`` (``git ls-files -z``), repository-relative."""
-    from vetgate.changes.git import run_git
-
-    output = run_git(["ls-files", "-z", "--full-name"], root).stdout
-    return list(dict.fromkeys(
-        raw.decode("utf-8", "surrogateescape") for raw in output.split(b"\0") if raw
-    ))
-
-
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
@@ -42,6 +32,7 @@ def summary(display: str, policy: Policy, warnings: int = 0) -> str:
 def run(*, repo: str = ".", policies: Sequence[str] = ()) -> int:
     """Validate the given policy files (each its own root), or the repository's policy."""
     from vetgate.changes.git import repo_root
+    from vetgate.changes.repo import tracked_files
     from vetgate.policy.loader import (
         DEFAULT_POLICY_LABEL,
         WorkTreeSource,
