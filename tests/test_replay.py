@@ -119,6 +119,8 @@ def test_json_judges_each_landed_change_with_both_policies(
         "message": "Add or update at least 1 test file matching tests/payments/** in this change "
                    "(found 0)"}]
     assert "not by the policy that was in force when it landed" in data["judged_by"]
+    # ... and names where the policy changed inside the window.
+    assert data["policy_changed"] == [history["policy"]]
     # The human change to payments/ is not the rule's business (origin: ai).
     assert by_sha[history["pay-human"]]["verdict"]["proposed"] == "pass"
     assert by_sha[history["auth-ai"]]["verdict"] == {"proposed": "fail", "against": "fail"}
@@ -146,6 +148,8 @@ def test_text_report_names_the_difference_and_the_blocked_changes(
     assert code == 0, out
     assert out.startswith(f"vetgate replay: 5 changes that reached {history['deploy-ai'][:10]}")
     assert "not by the policy that was in force when it landed" in out
+    assert (f"The policy files changed inside this window, at {history['policy'][:10]} (policy: "
+            "docs rule (#3)): the changes before were gated by another policy") in out
     assert "review and label requirements count as unknown, never as met" in out
     assert "difference (proposed - against): no difference in what is blocked" in out
     assert "blocked by the proposed policy: 1 of 5" in out

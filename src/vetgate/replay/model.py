@@ -79,6 +79,9 @@ class ReplayReport:
     rules: Mapping[str, Mapping[str, Counts | None]]
     reviews: str | None = None  # the --reviews file, when given
     note: str | None = None  # why the walk stopped early (the budget), else None
+    # The changes of the window that edited the policy files (newest first): the changes before
+    # each were gated by another policy when they landed, and are judged by these ones here.
+    policy_changed: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:

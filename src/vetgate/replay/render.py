@@ -40,6 +40,17 @@ def difference_text(report: ReplayReport, quote: str = "") -> str:
     return ", ".join(parts) if parts else "no difference in what is blocked"
 
 
+def policy_changed_text(report: ReplayReport) -> str | None:
+    """Where the policy files changed inside the window, or None."""
+    if not report.policy_changed:
+        return None
+    subjects = {c.sha: c.subject for c in report.changes}
+    shown = ", ".join(f"{sha[:SHORT]} ({subjects.get(sha, '')})" for sha in report.policy_changed)
+    return (f"The policy files changed inside this window, at {shown}: the changes before were "
+            "gated by another policy when they landed; here every change is judged by the two "
+            "policies above.")
+
+
 def _blocked(report: ReplayReport) -> list[ReplayedChange]:
     return [c for c in report.changes if c.proposed == "fail"]
 
@@ -65,6 +76,9 @@ def render_text(report: ReplayReport) -> str:
            f"proposed: {report.policy}",
            f"against:  {report.against}",
            JUDGED_BY, _reviews_note(report)]
+    changed = policy_changed_text(report)
+    if changed:
+        out.append(changed)
     if report.note:
         out.append(f"note: {report.note}")
     out.append("")
@@ -103,6 +117,9 @@ def render_markdown(report: ReplayReport, *, heading: str = "## vetgate replay")
            f"What the proposed policy would have done to the last {_window(report)}.", "",
            f"- proposed: `{report.policy}`", f"- against: `{report.against}`",
            f"- {JUDGED_BY}", f"- {_reviews_note(report)}"]
+    changed = policy_changed_text(report)
+    if changed:
+        out.append(f"- {_md(changed)}")
     if report.note:
         out.append(f"- **Note:** {report.note}")
     out += ["", "| rule | blocked | warned | passed | unknown | blocked now | difference |",
@@ -146,6 +163,7 @@ def to_json(report: ReplayReport) -> dict[str, object]:
                          for side, counts in sides.items()}
                   for rule, sides in report.rules.items()},
         "difference": [{"rule": rule, "blocked": delta} for rule, delta in report.difference()],
+        "policy_changed": list(report.policy_changed),
     }
 
 

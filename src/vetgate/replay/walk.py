@@ -157,6 +157,8 @@ def replay(root: str, proposed: Side, against: Side, *, head: str = "HEAD",
     }
     changes: list[ReplayedChange] = []
     note = None
+    policy_files = {".vetgate.yaml", *proposed.policy.files, *against.policy.files}
+    policy_changed: list[str] = []
     started = clock()
     walk = landed_changes(root, head_sha, last=last, base=base, workers=workers)
     try:
@@ -176,6 +178,9 @@ def replay(root: str, proposed: Side, against: Side, *, head: str = "HEAD",
                        judge(root, against.policy, change, inputs))
             _count(counts, results)
             changes.append(summarise(change, *results))
+            if change.base is not None and any(  # (a root commit has nothing before it)
+                    path in policy_files for f in change.files for path in f.paths):
+                policy_changed.append(change.head or "")
     finally:
         walk.close()
     frozen: Mapping[str, Mapping[str, Counts | None]] = {
@@ -185,4 +190,5 @@ def replay(root: str, proposed: Side, against: Side, *, head: str = "HEAD",
     return ReplayReport(
         policy=proposed.source, against=against.source, head=head_sha, requested=last,
         changes=tuple(changes), rules=frozen, reviews=reviews_source, note=note,
+        policy_changed=tuple(policy_changed),
     )
