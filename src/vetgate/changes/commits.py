@@ -28,8 +28,9 @@ from vetgate.errors import GitError
 
 # Decoding names that mean "no re-encoding needed": the bytes are read as UTF-8 already.
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
-# Keep each batch's input (one 41-65 byte line per commit) far below any pipe buffer.
-_BATCH = 512
+# Commits per ``git cat-file --batch`` process: bounds the memory one answer takes (the input
+# and output are exchanged by ``communicate``, so no pipe can fill up and block).
+_BATCH = 16384
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,16 @@ def parse_commit_object(sha: str, data: bytes) -> Commit:
     fields = _split_object(data)
     author = _split_ident(fields.author)
     committer = _split_ident(fields.committer)
+    if author and committer and not fields.encoding and b"\0" not in fields.message:
+        try:  # the common case: UTF-8 throughout, one reading
+            return Commit(
+                sha=sha, parents=fields.parents,
+                author=Identity(author[0].decode(), author[1].decode()),
+                committer=Identity(committer[0].decode(), committer[1].decode()),
+                author_time=author[2], commit_time=committer[2],
+                message=fields.message.decode())
+        except UnicodeDecodeError:
+            pass
     problems = [f"its {role} header {'is missing' if raw is None else 'has no <address>'}"
                 for role, raw, parsed in (("author", fields.author, author),
                                           ("committer", fields.committer, committer))
@@ -192,8 +203,8 @@ def _parse_batch(output: bytes, shas: Sequence[str]) -> list[Commit]:
 def read_commits(root: str, shas: Iterable[str]) -> list[Commit]:
     """The commits named by full ``shas``, in that order, read from their objects.
 
-    One ``git cat-file --batch`` per 512 commits. ``GitError`` naming the object and the remedy
-    when one is missing (a partial or damaged clone).
+    One ``git cat-file --batch`` (per 16,384 commits). ``GitError`` naming the object and the
+    remedy when one is missing (a partial or damaged clone).
     """
     wanted = list(shas)
     commits: list[Commit] = []
@@ -206,12 +217,11 @@ def read_commits(root: str, shas: Iterable[str]) -> list[Commit]:
 
 
 def list_commits(root: str, rev_args: Sequence[str]) -> list[Commit]:
-    """The commits ``git rev-list REV_ARGS`` names, in its order, without reading any tree:
-    what classifying needs (identities and messages), cheap on any history and possible in a
-    clone that lacks blobs. ``paths`` are empty."""
-    shas = [token.decode("ascii") for token in git_stream(["rev-list", *rev_args], root,
-                                                           sep=b"\n") if token]
-    return read_commits(root, shas)
+    """The commits ``git rev-list REV_ARGS`` names, in its order, without reading any tree or
+    diff: what classifying needs (identities and messages), cheap on any history and possible
+    in a clone that lacks blobs. ``paths`` are empty."""
+    proc = run_git(["rev-list", *rev_args], root)
+    return read_commits(root, proc.stdout.decode("ascii").split())
 
 
 

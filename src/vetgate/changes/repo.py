@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Sequence
 
 from vetgate.changes._parse import decode_path
-from vetgate.changes.commits import log_commits
+from vetgate.changes.commits import list_commits, log_commits
 from vetgate.changes.git import run_git
 from vetgate.changes.model import Commit
 from vetgate.errors import GitError
@@ -306,16 +306,18 @@ def signature_status(root: str, shas: Sequence[str]) -> dict[str, bool]:
     return {sha: full_of[sha] in good for sha in unique}
 
 
-def commits_between(root: str, base: str, head: str) -> list[Commit]:
+def commits_between(root: str, base: str, head: str, *, paths: bool = True) -> list[Commit]:
     """Commits reachable from ``head`` but not from ``base`` (``git rev-list base..head``),
     oldest first (parents before children), merges included.
 
-    Each commit's ``paths`` are the files it touched against its first parent, both paths of
-    renames and copies; a merge's ``paths`` are empty.
+    With ``paths`` each commit's ``paths`` are the files it touched against its first parent,
+    both paths of renames and copies (a merge: its dense combined diff). Without, no diff is
+    computed at all: what only classifying needs, fast and possible in a clone without blobs.
     """
     _check_rev(base)
     _check_rev(head)
-    return log_commits(root, ["--topo-order", "--reverse", "--end-of-options", head, f"^{base}"])
+    args = ["--topo-order", "--reverse", "--end-of-options", head, f"^{base}"]
+    return log_commits(root, args) if paths else list_commits(root, args)
 
 
 def is_shallow(root: str) -> bool:

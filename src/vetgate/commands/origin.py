@@ -30,16 +30,20 @@ def _origin_config(root: str, policy: Sequence[str] | None) -> OriginConfig:
 
 
 def _commits(root: str, spec: str) -> tuple[list[Commit], str]:
-    """The commits ``spec`` names (a range or one commit) and the revision to read traces at."""
-    from vetgate.changes.collect import commit_change, parse_range
+    """The commits ``spec`` names (a range or one commit) and the revision to read traces at.
+
+    Only identities and messages: classifying needs no diff, so none is asked for.
+    """
+    from vetgate.changes.collect import parse_range
+    from vetgate.changes.commits import read_commits
     from vetgate.changes.repo import commits_between, resolve
 
     if ".." in spec:
         base, head = parse_range(root, spec)
         base_sha, head_sha = resolve(root, base), resolve(root, head)
-        return commits_between(root, base_sha, head_sha), head_sha
-    change = commit_change(root, spec)
-    return list(change.commits), change.head or spec
+        return commits_between(root, base_sha, head_sha, paths=False), head_sha
+    sha = resolve(root, spec)
+    return read_commits(root, [sha]), sha
 
 
 def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:

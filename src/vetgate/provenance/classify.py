@@ -660,7 +660,9 @@ class Classifier:
                 found.append(_TrailerCandidate(
                     key=match.group(1), value=value, raw_value=raw_value,
                     detail=line.strip(), where=f"message line {number + shift} ({label})"))
-        if self._builtin and ("@" in message or not message.isascii()):
+        if self._builtin and (not message.isascii() or message.count("@") > sum(
+                trailer.value.count("@") for trailer in trailers)):
+            # Some address (or disguise) stands outside git's trailers: read the other lines.
             identity_keys = self._index.catalog.identity_trailer_keys
             where = "outside the trailer block" + (
                 f", squashed commit {squashed}" if squashed else "")
