@@ -186,3 +186,22 @@ def test_squash_revert_of_a_merged_pull_request(repo: GitRepo) -> None:
     revert = repo.commit('Revert "Merge pull request #5 from org/topic" (#6)\n\nReverts org/r#5\n',
                          remove=["t1.py"])
     assert _scan_reverts(repo) == {one: revert}
+
+
+def test_a_squash_that_reverted_its_own_commit_is_no_revert(repo: GitRepo) -> None:
+    repo.commit("feat: base", {"a.py": "a = 1\n"})
+    squash = repo.commit(f"fix: a (#7)\n\n* try one\n\n* Revert \"try one\"\n\nThis reverts "
+                         f"commit {'d' * 40}.\n", {"a.py": "a = 2\n"})
+    root = str(repo.path)
+    scan = scan_history(root, RevisionSelection(), compile_fix_pattern(None), Progress("never"))
+    assert [f.sha for f in scan.fixes] == [squash] and scan.revert_times == {}
+    assert parse_revert(f"Revert \"x\"\n\nThis reverts commit {SHA_A}.\n") == RevertMessage(
+        (SHA_A,), None)
+    assert not parse_revert(f"feat: y\n\nThis reverts commit {SHA_A}.\n").explicit
+
+
+def test_sha_lines_under_another_subject_revert_a_commit_that_is_here(repo: GitRepo) -> None:
+    a = repo.commit("feat: a", {"a.py": "a = 1\n"})
+    squash = repo.commit(f"chore: roll back a (#9)\n\nThis reverts commit {a}.\n",
+                         remove=["a.py"])
+    assert _scan_reverts(repo) == {a: squash}

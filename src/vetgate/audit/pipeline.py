@@ -135,6 +135,8 @@ def scan_history(root: str, selection: RevisionSelection, fix_re: re.Pattern[str
     """
     scan = HistoryScan()
     waiting = _WaitingReverts()
+    # Sha lines in a commit whose subject is no revert: a revert only if a named commit is here.
+    implicit: dict[str, tuple[RevertMessage, FixCommit | None, int]] = {}
     for entry in history.iter_log(root, selection, merges=True):
         for revert in waiting.match(entry.subject):
             scan.revert_claims[revert] = (entry.sha,)
@@ -145,7 +147,13 @@ def scan_history(root: str, selection: RevisionSelection, fix_re: re.Pattern[str
         if scan.newest is None or entry.commit_time > scan.newest:
             scan.newest = entry.commit_time
         claim = parse_revert(entry.message)
-        if claim is not None:
+        if claim is not None and not claim.explicit:
+            fix = None
+            if fix_re.search(entry.message):
+                fix = FixCommit(entry.sha, entry.parents[0] if entry.parents else None,
+                                entry.commit_time)
+            implicit[entry.sha] = (claim, fix, entry.commit_time)
+        elif claim is not None:
             scan.revert_times[entry.sha] = entry.commit_time
             if claim.shas:
                 scan.revert_claims[entry.sha] = claim.shas
@@ -157,7 +165,26 @@ def scan_history(root: str, selection: RevisionSelection, fix_re: re.Pattern[str
             scan.fixes.append(FixCommit(entry.sha, parent, entry.commit_time))
         if scan.commits % 1000 == 0:
             progress.update(f"scanning history: {scan.commits:,} commits")
+    _settle_implicit(root, scan, implicit)
     return scan
+
+
+def _settle_implicit(root: str, scan: HistoryScan,
+                     implicit: Mapping[str, tuple[RevertMessage, FixCommit | None, int]]
+                     ) -> None:
+    """Commits whose body has "This reverts commit" lines under a subject that is no revert: a
+    revert when one of the named commits is in the repository, else an ordinary commit (and a
+    fix, if its message says so)."""
+    if not implicit:
+        return
+    resolved = history.resolve_commits(root, {sha for claim, _, _ in implicit.values()
+                                              for sha in claim.shas})
+    for sha, (claim, fix, commit_time) in implicit.items():
+        if any(resolved.get(name) for name in claim.shas):
+            scan.revert_claims[sha] = claim.shas
+            scan.revert_times[sha] = commit_time
+        elif fix is not None:
+            scan.fixes.append(fix)
 
 
 def resolve_reverts(root: str, scan: HistoryScan) -> tuple[dict[str, tuple[str, ...]], int]:

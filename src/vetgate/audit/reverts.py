@@ -48,6 +48,9 @@ class RevertMessage:
     shas: tuple[str, ...]  # full or abbreviated shas
     subject: str | None  # the quoted subject of `Revert "<subject>"`, when there are no shas
     pr: int | None = None  # the pull request number of `Reverts org/repo#N`, when no shas
+    # False when only sha lines say "revert" and the subject does not (a squash of a pull
+    # request that reverted one of its own commits): a revert only if a named commit is here.
+    explicit: bool = True
 
     def matches_subject(self, subject: str) -> bool:
         """True when ``subject`` is the one this revert names (or starts it, when cut short)."""
@@ -70,7 +73,9 @@ def parse_revert(message: str) -> RevertMessage | None:
     shas = tuple(dict.fromkeys(m.lower() for m in _REVERT_LINE_RE.findall(message)))
     subject_line = message.split("\n", 1)[0].strip()
     if shas:
-        return RevertMessage(shas, None)
+        explicit = bool(_REVERT_SUBJECT_RE.match(subject_line) or _CONVENTIONAL_RE.match(
+            subject_line) or subject_line.lower().startswith(("revert", "reapply")))
+        return RevertMessage(shas, None, None, explicit)
     body = message.split("\n", 1)[1] if "\n" in message else ""
     if _CONVENTIONAL_RE.match(subject_line):
         listed = tuple(dict.fromkeys(m.lower() for m in _BODY_SHA_RE.findall(body)
