@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from vetgate.provenance.catalog import (
     DOCS_BEGIN,
     DOCS_END,
     CatalogError,
+    catalog_from_bytes,
     load_catalog,
     markdown_table,
     parse_catalog,
@@ -99,3 +101,31 @@ def test_docs_table_is_in_sync() -> None:
     assert docs[start:end].strip() == markdown_table().strip(), (
         "docs/provenance.md is out of date: run "
         "`python -m vetgate.provenance.catalog docs/provenance.md`")
+
+
+@pytest.mark.parametrize(("yaml_text", "message"), [
+    ("version: 1\nversion: 1\n", "line 2: "),
+    ("version: 1\nentries:\n\t- id: x\n", "tab"),
+    ("a: &x 1\nb: *x\n", "line "),
+    ("version: 1\nidentity_trailer_keys: []\nsuggestion_subject: x\nnegative_values: []\n"
+     "falsy_env_values: []\nai_words: {}\nentries:\n  - id: ok\n    tool: T\n    kind: identity\n"
+     "    confidence: H\n    emails: [a@b.example]\n  - id: bad\n    tool: T\n    kind: nope\n"
+     "    confidence: H\n", "catalog.yaml line 13]"),
+])
+def test_the_catalog_is_read_through_the_located_yaml_reader(yaml_text: str,
+                                                             message: str) -> None:
+    """The same reader as policies: duplicate keys, tabs and aliases are refused with their
+    line, and an invalid entry names the line it starts on."""
+    with pytest.raises(CatalogError) as excinfo:
+        catalog_from_bytes(yaml_text.encode())
+    assert message in str(excinfo.value)
+
+
+def test_the_shipped_catalog_reads_the_same_through_either_reader() -> None:
+    from vetgate.policy.yamlload import parse_yaml
+    from vetgate.provenance.catalog import plain
+
+    data = resources.files("vetgate.provenance").joinpath("catalog.yaml").read_bytes()
+    tree, problems = parse_yaml(data)
+    assert problems == []
+    assert plain(tree) == yaml.safe_load(data)

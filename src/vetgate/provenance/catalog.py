@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
@@ -212,7 +212,92 @@ def _parse_env(raw: Any, where: str) -> tuple[tuple[EnvCondition, ...], ...]:
     return tuple(alternatives)
 
 
-def _parse_entry(raw: Any, index: int, seen: set[str]) -> CatalogEntry:
+def _folded(raw: dict[str, Any], where: str, field: str) -> tuple[str, ...]:
+    return tuple(fold(x) for x in _str_list(raw.get(field), where, field))
+
+
+def _identity_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    pairs: list[tuple[str, str]] = []
+    for pair in raw.get("github") or []:
+        if (not isinstance(pair, dict) or set(pair) != {"id", "login"}
+                or not str(pair["id"]).isdigit() or not isinstance(pair["login"], str)):
+            raise _fail(where, "`github` items must be {id: <digits>, login: <login>}")
+        pairs.append((str(pair["id"]), fold(pair["login"])))
+    fields: dict[str, Any] = {
+        "emails": tuple(fold_email(e) for e in _str_list(raw.get("emails"), where, "emails")),
+        "github": tuple(pairs),
+        "login_only": _folded(raw, where, "login-only"),
+        "names_contain": _folded(raw, where, "names_contain"),
+        "default_names": _folded(raw, where, "default_names"),
+        "logins": _folded(raw, where, "logins"),
+    }
+    if any(not login.endswith("[bot]") for login in fields["login_only"]):
+        raise _fail(where, "`login-only` is only for GitHub App bots (…[bot])")
+    if not (fields["emails"] or fields["github"] or fields["login_only"]):
+        raise _fail(where, "an identity needs emails, github or login-only")
+    return fields
+
+
+def _trailer_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    keys = _str_list(raw.get("keys"), where, "keys")
+    if not keys or not all(re.fullmatch(r"[A-Za-z0-9-]+", k) for k in keys):
+        raise _fail(where, "`keys` must list trailer keys of letters, digits and -")
+    rule = raw.get("value_rule", "any")
+    if rule not in VALUE_RULES:
+        raise _fail(where, f"`value_rule` must be one of {', '.join(VALUE_RULES)}")
+    verdict = raw.get("verdict", "ai")
+    if verdict not in ("ai", "human"):
+        raise _fail(where, "`verdict` must be ai or human")
+    return {"keys": keys, "values": _folded(raw, where, "values"),
+            "value_prefixes": _folded(raw, where, "value_prefixes"), "value_rule": rule,
+            "verdict": verdict}
+
+
+def _message_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    fields = {"line_prefixes": _folded(raw, where, "line_prefixes"),
+              "contains": _folded(raw, where, "contains"),
+              "line_patterns": _patterns(raw.get("line_patterns"), where, "line_patterns")}
+    if not any(fields.values()):
+        raise _fail(where, "a message entry needs line_prefixes, contains or line_patterns")
+    return fields
+
+
+def _required(field: str, parse: Callable[[dict[str, Any], str], tuple[str, ...]]
+              ) -> Callable[[dict[str, Any], str], dict[str, Any]]:
+    """A kind whose one pattern field must not be empty."""
+    def fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
+        values = parse(raw, where)
+        if not values:
+            raise _fail(where, f"`{field}` is required")
+        return {field: values}
+    return fields
+
+
+def _env_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    declare = raw.get("declare")
+    if not isinstance(declare, str) or not declare:
+        raise _fail(where, "`declare` must name the AI-Assisted value (or $value)")
+    return {"env": _parse_env(raw.get("env"), where), "declare": declare}
+
+
+# How each kind's own fields are read (CatalogEntry field name → value).
+_KIND_PARSERS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "identity": _identity_fields,
+    "suggestion-identity": _identity_fields,
+    "trailer": _trailer_fields,
+    "message": _message_fields,
+    "subject-prefix": _required("prefixes", lambda r, w: _folded(r, w, "prefixes")),
+    "name-suffix": _required("suffixes", lambda r, w: _folded(r, w, "suffixes")),
+    "env": _env_fields,
+    "branch": _required("patterns", lambda r, w: _patterns(r.get("patterns"), w, "patterns")),
+    "name-pattern": _required("patterns",
+                              lambda r, w: _patterns(r.get("patterns"), w, "patterns")),
+    "label": _required("labels", lambda r, w: _folded(r, w, "labels")),
+}
+
+
+def _common(raw: Any, index: int, seen: set[str]) -> tuple[str, str, str]:
+    """``(id, kind, where)`` of an entry, checking the fields every entry has."""
     where = f"entries[{index}]"
     if not isinstance(raw, dict):
         raise _fail(where, "must be a mapping")
@@ -229,96 +314,31 @@ def _parse_entry(raw: Any, index: int, seen: set[str]) -> CatalogEntry:
     unknown = set(raw) - _COMMON_FIELDS - _KIND_FIELDS[kind]
     if unknown:
         raise _fail(where, f"unknown field(s) for kind {kind}: {', '.join(sorted(unknown))}")
-    tool = raw.get("tool")
-    if tool is not None and (not isinstance(tool, str) or not tool):
-        raise _fail(where, "`tool` must be a name or null")
     if "tool" not in raw:
         raise _fail(where, "`tool` is required (null when the value names the tool)")
-    confidence = raw.get("confidence")
-    if confidence not in CONFIDENCES:
+    tool = raw["tool"]
+    if tool is not None and (not isinstance(tool, str) or not tool):
+        raise _fail(where, "`tool` must be a name or null")
+    if raw.get("confidence") not in CONFIDENCES:
         raise _fail(where, "`confidence` must be H, M or L")
-    note = raw.get("note", "")
-    if not isinstance(note, str):
+    if not isinstance(raw.get("note", ""), str):
         raise _fail(where, "`note` must be text")
+    return entry_id, kind, where
 
-    fields: dict[str, Any] = {}
-    if kind in ("identity", "suggestion-identity"):
-        fields["emails"] = tuple(fold_email(e) for e in _str_list(raw.get("emails"), where,
-                                                                 "emails"))
-        pairs: list[tuple[str, str]] = []
-        for pair in raw.get("github") or []:
-            if (not isinstance(pair, dict) or set(pair) != {"id", "login"}
-                    or not str(pair["id"]).isdigit() or not isinstance(pair["login"], str)):
-                raise _fail(where, "`github` items must be {id: <digits>, login: <login>}")
-            pairs.append((str(pair["id"]), fold(pair["login"])))
-        fields["github"] = tuple(pairs)
-        fields["login_only"] = tuple(
-            fold(x) for x in _str_list(raw.get("login-only"), where, "login-only"))
-        if any(not login.endswith("[bot]") for login in fields["login_only"]):
-            raise _fail(where, "`login-only` is only for GitHub App bots (…[bot])")
-        fields["names_contain"] = tuple(
-            fold(x) for x in _str_list(raw.get("names_contain"), where, "names_contain"))
-        fields["default_names"] = tuple(
-            fold(x) for x in _str_list(raw.get("default_names"), where, "default_names"))
-        fields["logins"] = tuple(fold(x) for x in _str_list(raw.get("logins"), where, "logins"))
-        if not (fields["emails"] or fields["github"] or fields["login_only"]):
-            raise _fail(where, "an identity needs emails, github or login-only")
-    elif kind == "trailer":
-        keys = _str_list(raw.get("keys"), where, "keys")
-        if not keys or not all(re.fullmatch(r"[A-Za-z0-9-]+", k) for k in keys):
-            raise _fail(where, "`keys` must list trailer keys of letters, digits and -")
-        fields["keys"] = keys
-        fields["values"] = tuple(fold(v) for v in _str_list(raw.get("values"), where, "values"))
-        fields["value_prefixes"] = tuple(
-            fold(v) for v in _str_list(raw.get("value_prefixes"), where, "value_prefixes"))
-        rule = raw.get("value_rule", "any")
-        if rule not in VALUE_RULES:
-            raise _fail(where, f"`value_rule` must be one of {', '.join(VALUE_RULES)}")
-        fields["value_rule"] = rule
-        verdict = raw.get("verdict", "ai")
-        if verdict not in ("ai", "human"):
-            raise _fail(where, "`verdict` must be ai or human")
-        fields["verdict"] = verdict
-    elif kind == "message":
-        fields["line_prefixes"] = tuple(
-            fold(p) for p in _str_list(raw.get("line_prefixes"), where, "line_prefixes"))
-        fields["contains"] = tuple(
-            fold(p) for p in _str_list(raw.get("contains"), where, "contains"))
-        fields["line_patterns"] = _patterns(raw.get("line_patterns"), where, "line_patterns")
-        if not (fields["line_prefixes"] or fields["contains"] or fields["line_patterns"]):
-            raise _fail(where, "a message entry needs line_prefixes, contains or line_patterns")
-    elif kind == "subject-prefix":
-        fields["prefixes"] = tuple(fold(p) for p in _str_list(raw.get("prefixes"), where,
-                                                             "prefixes"))
-        if not fields["prefixes"]:
-            raise _fail(where, "`prefixes` is required")
-    elif kind == "name-suffix":
-        fields["suffixes"] = tuple(fold(p) for p in _str_list(raw.get("suffixes"), where,
-                                                             "suffixes"))
-        if not fields["suffixes"]:
-            raise _fail(where, "`suffixes` is required")
-    elif kind == "env":
-        fields["env"] = _parse_env(raw.get("env"), where)
-        declare = raw.get("declare")
-        if not isinstance(declare, str) or not declare:
-            raise _fail(where, "`declare` must name the AI-Assisted value (or $value)")
-        fields["declare"] = declare
-    elif kind in ("branch", "name-pattern"):
-        fields["patterns"] = _patterns(raw.get("patterns"), where, "patterns")
-        if not fields["patterns"]:
-            raise _fail(where, "`patterns` is required")
-    elif kind == "label":
-        fields["labels"] = tuple(fold(x) for x in _str_list(raw.get("labels"), where, "labels"))
-        if not fields["labels"]:
-            raise _fail(where, "`labels` is required")
+
+def _parse_entry(raw: Any, index: int, seen: set[str]) -> CatalogEntry:
+    entry_id, kind, where = _common(raw, index, seen)
+    fields = _KIND_PARSERS[kind](raw, where)
+    tool = raw["tool"]
     if tool is None and kind not in ("trailer", "env") and not fields.get("line_patterns"):
         raise _fail(where, "only trailer, env and line_patterns entries may leave `tool` null")
     evidence = raw.get("evidence", "ai")
     if evidence not in ("ai", "executed") or (evidence == "executed"
                                               and kind not in ("trailer", "name-pattern")):
         raise _fail(where, "`evidence` is ai, or executed for trailer and name-pattern entries")
-    return CatalogEntry(id=entry_id, tool=tool, kind=kind, confidence=confidence,
-                        note=" ".join(note.split()), executed=evidence == "executed", **fields)
+    return CatalogEntry(id=entry_id, tool=tool, kind=kind, confidence=raw["confidence"],
+                        note=" ".join(raw.get("note", "").split()),
+                        executed=evidence == "executed", **fields)
 
 
 def _patterns(raw: Any, where: str, field: str) -> tuple[str, ...]:
@@ -339,7 +359,7 @@ def _str_map(raw: Any, field: str) -> dict[str, str]:
     return {fold(k): v for k, v in raw.items()}
 
 
-def parse_catalog(data: Any) -> Catalog:
+def parse_catalog(data: Any, *, lines: tuple[int, ...] = ()) -> Catalog:
     """Validate the YAML document ``data`` and build the :class:`Catalog`."""
     if not isinstance(data, dict) or data.get("version") != 1:
         raise _fail("top level", "expected a mapping with version: 1")
@@ -353,7 +373,14 @@ def parse_catalog(data: Any) -> Catalog:
     if not isinstance(raw_entries, list) or not raw_entries:
         raise _fail("top level", "`entries` must be a non-empty list")
     seen: set[str] = set()
-    entries = tuple(_parse_entry(raw, index, seen) for index, raw in enumerate(raw_entries))
+    entries: list[CatalogEntry] = []
+    for index, raw in enumerate(raw_entries):
+        try:
+            entries.append(_parse_entry(raw, index, seen))
+        except CatalogError as exc:
+            if index < len(lines):
+                raise CatalogError(f"{exc} [{CATALOG_FILE} line {lines[index]}]") from None
+            raise
     try:
         suggestion = re.compile(str(data.get("suggestion_subject", "")))
     except re.error as exc:
@@ -365,7 +392,7 @@ def parse_catalog(data: Any) -> Catalog:
             raise _fail("not_ai", "items need id, why and author/committer/message")
         not_ai.append(NotAiExample(**raw))
     return Catalog(
-        entries=entries,
+        entries=tuple(entries),
         identity_trailer_keys=frozenset(
             k.lower() for k in _str_list(data.get("identity_trailer_keys"), "top level",
                                          "identity_trailer_keys")),
@@ -385,16 +412,51 @@ def parse_catalog(data: Any) -> Catalog:
 
 @functools.lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    """The built-in catalog, loaded and validated once per process."""
-    import yaml
+    """The built-in catalog, loaded and validated once per process.
 
-    text = resources.files("vetgate.provenance").joinpath(CATALOG_FILE).read_text("utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    Read through the same located-YAML reader as policies (``vetgate.policy.yamlload``): tabs,
+    duplicate keys, aliases and unsupported tags are refused with the line they are on, and an
+    entry that fails validation is reported with its line too.
+    """
+    return catalog_from_bytes(
+        resources.files("vetgate.provenance").joinpath(CATALOG_FILE).read_bytes())
+
+
+def catalog_from_bytes(data: bytes) -> Catalog:
+    """Read and validate a catalog file's bytes (see :func:`load_catalog`)."""
+    from vetgate.policy.yamlload import YamlFileError, parse_yaml
+
     try:
-        data = yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        raise _fail("YAML", " ".join(str(exc).split())) from None
-    return parse_catalog(data)
+        tree, problems = parse_yaml(data)
+    except YamlFileError as exc:
+        problems = exc.problems
+        tree = None
+    if problems:
+        first = problems[0]
+        raise _fail(f"line {first.mark.line}", first.message)
+    return parse_catalog(plain(tree), lines=_entry_lines(tree))
+
+
+def plain(node: Any) -> Any:
+    """A located YAML tree (``vetgate.policy.yamlload``) as plain lists, dicts and scalars."""
+    from vetgate.policy.yamlload import YMap, YSeq
+
+    if isinstance(node, YMap):
+        return {key: plain(value) for key, _mark, value in node.items}
+    if isinstance(node, YSeq):
+        return [plain(item) for item in node.items]
+    return None if node is None else node.value
+
+
+def _entry_lines(tree: Any) -> tuple[int, ...]:
+    """The line each item of the top-level ``entries`` list starts on."""
+    from vetgate.policy.yamlload import YMap, YSeq
+
+    if isinstance(tree, YMap):
+        for key, _mark, value in tree.items:
+            if key == "entries" and isinstance(value, YSeq):
+                return tuple(item.mark.line for item in value.items)
+    return ()
 
 
 DOCS_BEGIN = "<!-- catalog table: generated from src/vetgate/provenance/catalog.yaml -->"
