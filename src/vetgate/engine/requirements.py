@@ -338,7 +338,7 @@ def _check_review(req: ReviewRequirement, scope: RuleScope) -> RequirementResult
 
 
 def _local_review(req: ReviewRequirement, scope: RuleScope, need: str) -> RequirementResult:
-    from vetgate.provenance.trailers import parse_trailers
+    from vetgate.changes.trailers import parse_trailers
 
     declared = []
     for commit in scope.commits or scope.change.commits:
@@ -358,7 +358,7 @@ def _local_review(req: ReviewRequirement, scope: RuleScope, need: str) -> Requir
 
 
 def _has_trailer(commit: Commit, req: TrailerRequirement) -> bool:
-    from vetgate.provenance.trailers import parse_trailers
+    from vetgate.changes.trailers import parse_trailers
 
     key = req.key.lower()
     for trailer in parse_trailers(commit.message):
