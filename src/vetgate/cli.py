@@ -4,14 +4,15 @@ arguments to ``vetgate.commands.<name>.run``."""
 from __future__ import annotations
 
 import argparse
-import importlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from vetgate import __version__
 from vetgate.errors import UsageError
+from vetgate.report import FORMATS as REPORT_FORMATS
 
-REPORT_FORMATS = ("codequality", "github", "json", "junit", "markdown", "sarif", "text")
 ORIGIN_FORMATS = ("json", "text")
 AUDIT_FORMATS = ("html", "json", "markdown", "text")
 REPLAY_FORMATS = ("json", "markdown", "text")
@@ -318,21 +319,139 @@ def run(argv: Sequence[str] | None = None) -> int:
         raise UsageError(f"unrecognized arguments: {' '.join(unknown)} (see `vetgate "
                          f"{args['command']} --help`)")
     command = args.pop("command")
-    for directory in (args.pop("global_repo"), args.get("repo", ".")):
-        _change_directory(directory)
-    args["repo"] = "."
-    module = importlib.import_module(f"vetgate.commands.{command.replace('-', '_')}")
-    return int(module.run(**args))
+    start = _start_directory(args.pop("global_repo"), args.get("repo", "."))
+    args["repo"] = start or "."
+    if start:
+        _rebase_paths(command, args, start)
+    return COMMANDS[command](**args)
 
 
-def _change_directory(directory: str | None) -> None:
-    if directory in (None, ".", ""):
-        return
-    # Like `git -C DIR`: every relative path on the command line (--policy, --message-file,
-    # --reviews, --output ...) is taken from DIR, as if vetgate had been started there.
-    import os
+# --- dispatch -----------------------------------------------------------------------------------
+# One typed table: each command's runner imports its module only when that command runs (the
+# hook path loads nothing it does not use), and mypy checks every module and function name.
 
-    try:
-        os.chdir(directory)
-    except OSError as exc:
-        raise UsageError(f"-C {directory}: {exc.strerror}") from exc
+Runner = Callable[..., int]
+
+
+def _check(**options: Any) -> int:
+    from vetgate.commands import check
+
+    return check.run(**options)
+
+
+def _origin(**options: Any) -> int:
+    from vetgate.commands import origin
+
+    return origin.run(**options)
+
+
+def _explain(**options: Any) -> int:
+    from vetgate.commands import explain
+
+    return explain.run(**options)
+
+
+def _validate(**options: Any) -> int:
+    from vetgate.commands import validate
+
+    return validate.run(**options)
+
+
+def _init(**options: Any) -> int:
+    from vetgate.commands import init
+
+    return init.run(**options)
+
+
+def _audit(**options: Any) -> int:
+    from vetgate.commands import audit
+
+    return audit.run(**options)
+
+
+def _replay(**options: Any) -> int:
+    from vetgate.commands import replay
+
+    return replay.run(**options)
+
+
+def _hook(**options: Any) -> int:
+    from vetgate.commands import hook
+
+    return hook.run(**options)
+
+
+def _install_hooks(**options: Any) -> int:
+    from vetgate.commands import install_hooks
+
+    return install_hooks.run(**options)
+
+
+COMMANDS: Mapping[str, Runner] = {
+    "check": _check,
+    "origin": _origin,
+    "explain": _explain,
+    "validate": _validate,
+    "init": _init,
+    "audit": _audit,
+    "replay": _replay,
+    "hook": _hook,
+    "install-hooks": _install_hooks,
+}
+
+# The options whose values are files named on the command line. With `-C DIR` they are taken from
+# DIR, as if vetgate had been started there (like `git -C`), without changing the process's
+# working directory: the start directory is passed down as ``repo`` instead. (`init --output` is
+# relative to the repository root by design; `replay --against` is a file only when one exists.)
+PATH_OPTIONS: Mapping[str, tuple[str, ...]] = {
+    "check": ("message_file", "policy", "output", "reviews"),
+    "origin": ("message_file", "policy"),
+    "explain": ("paths", "policy"),
+    "validate": ("policies",),
+    "audit": ("output", "policy", "merge"),
+    "replay": ("policy", "output", "reviews"),
+}
+
+
+def _start_directory(global_repo: str | None, repo: str) -> str | None:
+    """``vetgate -C A COMMAND -C B``: the directory B seen from A (None: the current one)."""
+    parts = [d for d in (global_repo, repo) if d not in (None, "", ".")]
+    if not parts:
+        return None
+    directory = os.path.join(*parts)  # an absolute B stands on its own, as with `git -C`
+    if not os.path.isdir(directory):
+        what = "Not a directory" if os.path.exists(directory) else "no such directory"
+        raise UsageError(f"-C {directory}: {what}")
+    return directory
+
+
+def _from(start: str, path: str) -> str:
+    if path == "-" or os.path.isabs(path):
+        return path
+    return os.path.join(os.path.abspath(start), path)
+
+
+def _rebase_paths(command: str, args: dict[str, Any], start: str) -> None:
+    """Take every relative file argument of ``command`` from ``start`` (see ``PATH_OPTIONS``)."""
+    for name in PATH_OPTIONS.get(command, ()):
+        value = args.get(name)
+        if isinstance(value, str):
+            args[name] = _from(start, value)
+        elif isinstance(value, list):
+            args[name] = [_from(start, v) for v in value]
+    if command == "check" and args.get("extra_reports"):
+        reports = []
+        for spec in args["extra_reports"]:
+            fmt, sep, path = spec.partition("=")
+            reports.append(f"{fmt}={_from(start, path)}" if sep and path else spec)
+        args["extra_reports"] = reports
+    if command == "replay" and args.get("against"):
+        candidate = _from(start, args["against"])
+        if os.path.isfile(candidate):
+            args["against"] = candidate
+    if command == "hook" and args["hook_name"] in ("commit-msg", "prepare-commit-msg"):
+        hook_args = list(args["hook_args"])
+        index = 1 if hook_args[:1] == ["--"] else 0
+        if len(hook_args) > index:
+            hook_args[index] = _from(start, hook_args[index])
+        args["hook_args"] = hook_args
