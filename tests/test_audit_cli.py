@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo
-from vetgate.audit.progress import Progress
+from vetgate.audit.progress import Progress, format_duration
 from vetgate.commands.audit import parse_window
 from vetgate.errors import UsageError
 from vetgate.main import main
@@ -130,31 +130,103 @@ def test_since_until_select_history(history: dict[str, str], repo: GitRepo,
     assert data["commits"] == 2 and data["since"] == "2023-11-15T12:00:00Z"
 
 
-def test_progress_always_writes_one_updating_line(history: dict[str, str], repo: GitRepo,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_always_off_a_terminal_writes_plain_lines(history: dict[str, str],
+                                                          repo: GitRepo,
+                                                          capsys: pytest.CaptureFixture[str]
+                                                          ) -> None:
     assert main(["audit", "-C", str(repo.path), "--progress", "always", "--format", "json"]) == 0
     err = capsys.readouterr().err
-    assert "\rvetgate audit: blaming fixes: 1/1" in err and err.endswith("\n")
+    assert "\r" not in err and "\x1b" not in err
+    assert "vetgate audit: blaming fixes: 1/1 fixes (100%" in err
+    assert all(line.startswith("vetgate") for line in err.splitlines())
     assert main(["audit", "-C", str(repo.path), "--format", "json"]) == 0  # auto, not a tty
     assert capsys.readouterr().err == ""
 
 
-def test_progress_modes() -> None:
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
 
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_modes() -> None:
     assert Progress("auto", Tty()).enabled
     assert not Progress("auto", io.StringIO()).enabled
     assert not Progress("never", Tty()).enabled
-    stream = io.StringIO()
-    progress = Progress("always", stream)
+    assert Progress("always", io.StringIO()).enabled
+    stream = Tty()
+    progress = Progress("always", stream, columns=80)
     progress.update("one", force=True)
     progress.update("two words", force=True)
     progress.update("x", force=True)
     progress.done()
     assert stream.getvalue() == ("\rvetgate audit: one\rvetgate audit: two words"
                                  "\rvetgate audit: x        \n")
+
+
+def test_terminal_bar_shows_rate_and_eta() -> None:
+    stream, clock = Tty(), Clock()
+    progress = Progress("auto", stream, clock=clock, columns=120)
+    progress.step("classifying", 0, 10_000)
+    clock.now += 4.0
+    progress.step("classifying", 4_000, 10_000)
+    clock.now += 0.05  # throttled: within a tenth of a second
+    progress.step("classifying", 4_100, 10_000)
+    clock.now += 6.0
+    progress.step("classifying", 10_000, 10_000)
+    progress.done()
+    frames = stream.getvalue().split("\r")[1:]
+    assert [f.rstrip() for f in frames] == [
+        "vetgate audit: classifying [....................]   0% 0/10,000 commits",
+        "vetgate audit: classifying [########............]  40% 4,000/10,000 commits  1,000/s"
+        "  ETA 0:06",
+        "vetgate audit: classifying [####################] 100% 10,000/10,000 commits  995/s"
+        "  ETA 0:00",
+    ]
+    assert stream.getvalue().endswith("\n")
+
+
+def test_terminal_bar_fits_the_terminal_and_counts_without_a_total() -> None:
+    stream, clock = Tty(), Clock()
+    progress = Progress("auto", stream, clock=clock, columns=40)
+    progress.step("scanning history", 100)
+    clock.now += 2.0
+    progress.step("scanning history", 5_000)
+    frames = stream.getvalue().split("\r")[1:]
+    assert frames[0] == "vetgate audit: scanning history 100 com"
+    assert all(len(f) <= 39 for f in frames)
+
+
+def test_plain_lines_start_every_ten_seconds_and_end_each_phase() -> None:
+    stream, clock = io.StringIO(), Clock()
+    progress = Progress("always", stream, clock=clock)
+    for second in range(25):
+        progress.step("classifying", second * 100, 2_500)
+        clock.now += 1.0
+    progress.step("blaming fixes", 1, 3, unit="fixes")
+    clock.now += 1.0
+    progress.step("blaming fixes", 3, 3, unit="fixes")
+    progress.done()
+    assert stream.getvalue() == (
+        "vetgate audit: classifying: 0/2,500 commits (0%)\n"
+        "vetgate audit: classifying: 1,000/2,500 commits (40%, 100 commits/s, ETA 0:15)\n"
+        "vetgate audit: classifying: 2,000/2,500 commits (80%, 100 commits/s, ETA 0:05)\n"
+        "vetgate audit: classifying: 2,400/2,500 commits (96%, 100 commits/s, ETA 0:01)\n"
+        "vetgate audit: blaming fixes: 1/3 fixes (33%)\n"
+        "vetgate audit: blaming fixes: 3/3 fixes (100%, 3 fixes/s)\n"
+    )
+
+
+def test_format_duration() -> None:
+    assert [format_duration(s) for s in (0, 4.6, 65, 3723)] == ["0:00", "0:05", "1:05",
+                                                                "1:02:03"]
 
 
 @pytest.mark.parametrize(("text", "days"), [("90d", 90), ("90", 90), ("12w", 84), ("7 days", 7),

@@ -163,8 +163,8 @@ def scan_history(root: str, selection: RevisionSelection, fix_re: re.Pattern[str
         elif fix_re.search(entry.message):
             parent = entry.parents[0] if entry.parents else None
             scan.fixes.append(FixCommit(entry.sha, parent, entry.commit_time))
-        if scan.commits % 1000 == 0:
-            progress.update(f"scanning history: {scan.commits:,} commits")
+        if scan.commits % 100 == 0:
+            progress.step("scanning history", scan.commits)
     _settle_implicit(root, scan, implicit)
     return scan
 
@@ -342,7 +342,7 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
     szz = run_szz(
         root, scan.fixes, options.szz, revert_targets=targets,
         shallow=history.shallow_commits(root) if shallow else (), window_seconds=window,
-        on_progress=lambda done, total: progress.update(f"blaming fixes: {done:,}/{total:,}"),
+        on_progress=lambda done, total: progress.step("blaming fixes", done, total, unit="fixes"),
         workers=options.jobs,
     )
     cutoff = scan.newest - window if window is not None and scan.newest is not None else None
@@ -368,8 +368,8 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
                 rule_lines[rule] = rule_lines.get(rule, 0) + stat.lines
         aggregator.add(item.commit.sha or "", verdict.origin, item.commit.commit_time,
                        item.lines, rule_lines, verdict.counts_as)
-        if done % 500 == 0:
-            progress.update(f"classifying: {done:,}/{scan.commits:,} commits")
+        if done % 100 == 0 or done == scan.commits:
+            progress.step("classifying", done, scan.commits)
     progress.done()
 
     signalled = set(reverted) | set(szz.inducing)
