@@ -13,19 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from adversarial.harness import CLAUDE_TRAILER as CLAUDE
+from adversarial.harness import PAYMENTS_POLICY as POLICY
 from conftest import GitRepo
 from vetgate import cli, report
 from vetgate.main import main
-
-POLICY = """\
-version: 1
-rules:
-  - id: payments
-    paths: ["payments/**"]
-    require:
-      forbid: "AI-written changes are not accepted in payments/; write this by hand."
-"""
-CLAUDE = "Co-authored-by: Claude <noreply@anthropic.com>"
 
 
 def _commands() -> dict[str, argparse.ArgumentParser]:
