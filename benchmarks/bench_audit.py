@@ -68,8 +68,9 @@ def _files() -> list[str]:
 class Generator:
     """Writes a fast-import stream for commits [start, end) and keeps file contents."""
 
-    def __init__(self, seed: int = 7) -> None:
+    def __init__(self, seed: int = 7, fix_share: float = 0.05) -> None:
         self.rng = random.Random(seed)
+        self.fix_share = fix_share
         self.files = _files()
         self.content: dict[str, list[str]] = {
             path: [f"value_{i} = {self.rng.randint(0, 999)}" for i in range(30)]
@@ -108,7 +109,7 @@ class Generator:
             subject = f'Revert "{subject_prev}"'  # the subject-only form
             trailer = ""
             changes[path] = list(old)
-        elif kind < 0.06:
+        elif kind < 0.01 + self.fix_share:
             subject = rng.choice([f"fix: crash {index}", f"Fix off-by-one in {index}",
                                   f"hotfix {index}"])
             path = rng.choice(self.files)
@@ -148,10 +149,10 @@ class Generator:
         return b"".join(out)
 
 
-def generate(path: Path, commits: int) -> dict[int, str]:
+def generate(path: Path, commits: int, fix_share: float = 0.05) -> dict[int, str]:
     """Create a repository with ``commits`` commits; return mark number → sha."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
-    gen = Generator()
+    gen = Generator(fix_share=fix_share)
     marks_file = path / ".git" / "bench-marks"
     shas: dict[int, str] = {}
     for start in range(0, commits, SEGMENT):

@@ -58,6 +58,23 @@ def _nice_max(value: float) -> float:
     return 1.0
 
 
+def _stack(x: float, bar: float, base: float, unit: float,
+           segments: Sequence[tuple[str, int, str]]) -> list[str]:
+    """One stacked bar of (origin, count, title) segments, unknown at the bottom and ai on top;
+    ``unit`` pixels per count."""
+    order = {"unknown": 0, "human": 1, "ai": 2}
+    parts = []
+    y = base
+    for origin, count, title in sorted(segments, key=lambda item: order.get(item[0], 3)):
+        if not count:
+            continue
+        h = unit * count
+        y -= h
+        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                     f'fill="{COLOURS[origin]}"><title>{escape(title)}</title></rect>')
+    return parts
+
+
 def share_chart(periods: Sequence[PeriodStats]) -> str:
     """Stacked bars: the share of ai / human / unknown commits per month."""
     if not periods:
@@ -77,18 +94,11 @@ def share_chart(periods: Sequence[PeriodStats]) -> str:
     for index, period in enumerate(periods):
         x = left + index * step + (step - bar) / 2
         total = sum(period.commits.values())
-        y = top + plot_h
-        for origin in ("unknown", "human", "ai"):
-            count = period.commits.get(origin, 0)
-            if not total or not count:
-                continue
-            h = plot_h * count / total
-            y -= h
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                f'fill="{COLOURS[origin]}"><title>{escape(period.period)} {origin}: {count:,} of '
-                f'{total:,} commits ({pct(count / total)})</title></rect>'
-            )
+        if total:
+            parts += _stack(x, bar, top + plot_h, plot_h / total, [
+                (origin, count, f"{period.period} {origin}: {count:,} of {total:,} commits "
+                                f"({pct(count / total)})")
+                for origin, count in period.commits.items()])
         if index % label_every == 0:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" '
                          f'text-anchor="middle">{escape(period.period)}</text>')
@@ -176,18 +186,10 @@ def escapes_chart(stats: DeploymentStats) -> str:
     label_every = max(1, math.ceil(len(rows) / 10))
     for index, row in enumerate(rows):
         x = left + index * step + (step - bar) / 2
-        y = top + plot_h
-        for origin in ("unknown", "human", "ai"):
-            count = row.escaped.get(origin, 0)
-            if not count:
-                continue
-            h = plot_h * count / highest
-            y -= h
-            parts.append(
-                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                f'fill="{COLOURS[origin]}"><title>{escape(row.name)} {origin}: {count:,} escaped '
-                f'of {row.shipped.get(origin, 0):,} shipped</title></rect>'
-            )
+        parts += _stack(x, bar, top + plot_h, plot_h / highest, [
+            (origin, count, f"{row.name} {origin}: {count:,} escaped of "
+                            f"{row.shipped.get(origin, 0):,} shipped")
+            for origin, count in row.escaped.items()])
         if index % label_every == 0:
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" '
                          f'text-anchor="middle">{escape(row.name[:14])}</text>')

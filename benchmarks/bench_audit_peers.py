@@ -1,0 +1,79 @@
+"""Full-history audit of a generated 10,000-commit history with about 1,000 fixes: vetgate with
+one blame worker (serial) vs one per core (parallel) vs PyDriller's SZZ, as whole processes.
+
+    python benchmarks/bench_audit_peers.py generate DIR [--commits 10000] [--fix-share 0.1]
+    python benchmarks/bench_audit_peers.py pydriller DIR   # PyDriller's SZZ over the same fixes
+
+`generate` writes the repository (git fast-import, the generator of bench_audit.py) and prints
+how many fix commits vetgate finds in it. `pydriller` runs PyDriller's SZZ
+(``Git.get_commits_last_modified_lines``) on every commit vetgate's default fix pattern marks,
+and prints the number of fix-inducing commits it found. Time the commands from outside, paired,
+e.g. with a whole-process timer that alternates A and B; figures are in RESULTS.md.
+
+PyDriller is installed into the benchmark's own environment only (`pip install pydriller`); it
+is never a dependency of vetgate. Without it, `pydriller` says so and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def _generate(path: Path, commits: int, fix_share: float) -> int:
+    from bench_audit import POLICY, generate
+
+    from vetgate.audit.szz import compile_fix_pattern
+    from vetgate.changes import history
+
+    generate(path, commits, fix_share)
+    (path / ".vetgate.yaml").write_bytes(POLICY)
+    fix_re = compile_fix_pattern(None)
+    fixes = sum(1 for entry in history.iter_log(str(path), history.RevisionSelection())
+                if fix_re.search(entry.message) and not entry.message.startswith("Revert"))
+    print(f"{commits:,} commits, {fixes:,} fix commits in {path}")
+    return 0
+
+
+def _pydriller(path: Path) -> int:
+    try:
+        from pydriller import Git, Repository
+    except ImportError:
+        print("PyDriller is not installed here (pip install pydriller in a benchmark "
+              "environment); skipped")
+        return 0
+    from vetgate.audit.szz import compile_fix_pattern
+
+    fix_re = compile_fix_pattern(None)
+    git = Git(str(path))
+    inducing: set[str] = set()
+    fixes = 0
+    for commit in Repository(str(path)).traverse_commits():
+        if commit.merge or commit.msg.startswith("Revert") or not fix_re.search(commit.msg):
+            continue
+        fixes += 1
+        for shas in git.get_commits_last_modified_lines(commit).values():
+            inducing.update(shas)
+    print(f"PyDriller SZZ: {fixes:,} fixes, {len(inducing):,} fix-inducing commits")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("what", choices=("generate", "pydriller"))
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--commits", type=int, default=10_000)
+    parser.add_argument("--fix-share", type=float, default=0.10)
+    args = parser.parse_args()
+    if args.what == "generate":
+        return _generate(args.path, args.commits, args.fix_share)
+    return _pydriller(args.path)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
