@@ -70,8 +70,9 @@ def test_range_of_2000_commits_and_5000_files(tmp_path: Path) -> None:
                                        "moved/file_0.txt"}
     assert change.commits[-1].subject == f"change {COMMITS}"
     assert len(change.commits[-1].paths) == FILES + 3  # + a module and a rename
-    # However many commits and files: a fixed number of git processes, not one per commit.
-    assert len(calls) <= 12, calls
+    # However many commits and files: a fixed number of git processes, not one per commit
+    # (one of them checks that every blob of the diff is present: numstat invents counts).
+    assert len(calls) <= 13, calls
 
 
 def test_staged_change_asks_git_a_fixed_number_of_times(repo: GitRepo) -> None:

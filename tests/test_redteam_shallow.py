@@ -120,21 +120,52 @@ def test_a_shallow_clone_holding_the_whole_range_is_judged_normally(
     assert_decided(outcome, 0)
 
 
-def test_a_commit_object_missing_from_a_full_clone_is_exit_2(
-        upstream: GitRepo, tmp_path: Path, capsys: Any) -> None:
-    clone = _clone(upstream, tmp_path / "damaged", "--no-local")
-    ai_commit = clone.git("log", "--format=%H", "--grep=^charge", "origin/feature").strip()
-    packs = list((clone.path / ".git" / "objects" / "pack").glob("*.pack"))
-    for pack in packs:  # loosen every object, then lose the AI commit
+def _lose(clone: GitRepo, tmp_path: Path, oid: str) -> None:
+    """Loosen every object of ``clone``, then delete ``oid``: a damaged clone."""
+    for pack in list((clone.path / ".git" / "objects" / "pack").glob("*.pack")):
         moved = tmp_path / pack.name
         pack.rename(moved)
         pack.with_suffix(".idx").unlink()
         clone.git("unpack-objects", "-q", input=moved.read_bytes())
-    (clone.path / ".git" / "objects" / ai_commit[:2] / ai_commit[2:]).unlink()
+    (clone.path / ".git" / "objects" / oid[:2] / oid[2:]).unlink()
+
+
+def test_a_commit_object_missing_from_a_full_clone_is_exit_2(
+        upstream: GitRepo, tmp_path: Path, capsys: Any) -> None:
+    clone = _clone(upstream, tmp_path / "damaged", "--no-local")
+    ai_commit = clone.git("log", "--format=%H", "--grep=^charge", "origin/feature").strip()
+    _lose(clone, tmp_path, ai_commit)
     outcome = _judge(clone, capsys)
     assert outcome.code == 2, outcome.describe()
     assert f"lacks commit {ai_commit[:12]}" in outcome.err
     assert "fetch the whole history again" in outcome.err
+
+
+def test_a_blob_of_the_change_missing_from_the_clone_is_exit_2(
+        upstream: GitRepo, tmp_path: Path, capsys: Any) -> None:
+    clone = _clone(upstream, tmp_path / "damaged", "--no-local")
+    blob = clone.git("rev-parse", "origin/feature:payments/charge.py").strip()
+    _lose(clone, tmp_path, blob)
+    outcome = _judge(clone, capsys)
+    assert outcome.code == 2, outcome.describe()
+    assert f"lacks object {blob[:12]}" in outcome.err
+
+
+def test_a_blob_an_ai_commit_wrote_missing_from_the_clone_is_exit_2(
+        repo: GitRepo, tmp_path: Path, capsys: Any) -> None:
+    """Content links must read what the AI commits wrote; without it they cannot tell whether
+    a human-looking file is a moved AI file, so vetgate does not guess."""
+    charge = "".join(f"def charge_{i}(x):\n    return x * {i}\n" for i in range(10))
+    repo.commit("policy", {".vetgate.yaml": POLICY})
+    base = repo.head()
+    repo.commit(ai_message("helper"), {"lib/charge.py": charge})
+    repo.commit("copy", {"payments/charge.py": charge + "# mine now\n"})
+    repo.commit("tidy", remove=["lib/charge.py"])
+    blob = repo.git("rev-parse", "HEAD~2:lib/charge.py").strip()
+    _lose(repo, tmp_path, blob)
+    outcome = check(repo.path, capsys, "--base", base)
+    assert_decided(outcome, 2)
+    assert f"lacks object {blob[:12]}" in outcome.err
 
 
 def test_origin_of_a_commit_whose_parent_the_clone_cut_off_says_how_to_fetch(

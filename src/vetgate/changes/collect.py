@@ -38,13 +38,53 @@ def _paths_of(files: tuple[FileChange, ...]) -> frozenset[str]:
     return frozenset(path for change in files for path in change.paths)
 
 
+# How git names an object it cannot find (a damaged clone, a partial clone whose promisor is gone).
+_MISSING_OBJECT = re.compile(
+    r"(?:bad object|unable to read|Could not read|missing blob object|unable to read tree) "
+    r"'?([0-9a-f]{40,64})")
+
+
 def _diff_trees(root: str, old: str | None, new: str) -> tuple[FileChange, ...]:
     """The diff from commit ``old`` to commit ``new``; ``old`` None: from the empty tree."""
     if old is None:
         args = ["diff-tree", "-r", "--root", "--no-commit-id", *DIFF_ARGS, new]
     else:
         args = ["diff-tree", "-r", "--no-commit-id", *DIFF_ARGS, old, new]
-    return _with_whole_file_lines(root, parse_diff(run_git(args, root).stdout))
+    try:
+        output = run_git(args, root).stdout
+    except GitError as exc:
+        missing = _MISSING_OBJECT.search(str(exc))
+        if missing is None:
+            raise
+        raise _lacks_object(missing.group(1)) from None
+    files = parse_diff(output)
+    _require_objects(root, files)
+    return _with_whole_file_lines(root, files)
+
+
+def _lacks_object(oid: str) -> GitError:
+    return GitError(
+        f"cannot read the change: this repository lacks object {oid[:12]}; fetch the whole "
+        "history again (`git fetch --refetch origin`, or a fresh clone)"
+    )
+
+
+def _require_objects(root: str, files: list[FileChange]) -> None:
+    """``GitError`` when a blob of the diff is not in the repository (a damaged clone, or a
+    partial one whose promisor is gone). git's numstat does not fail there: it counts a line
+    for a blob it cannot read, so a line limit would be judged on made-up counts. One
+    ``git cat-file --batch-check`` for all of them; submodules record commits of other
+    repositories and are skipped."""
+    oids = list(dict.fromkeys(
+        oid for f in files if f.kind != "submodule" for oid in (f.old_blob, f.new_blob) if oid
+    ))
+    if not oids:
+        return
+    proc = run_git(["cat-file", "--batch-check=%(objectname)"], root,
+                   input="".join(f"{oid}\n" for oid in oids).encode("ascii"))
+    for line in proc.stdout.decode("ascii", "replace").splitlines():
+        if line.endswith(" missing"):
+            raise _lacks_object(line.split()[0])
 
 
 def _line_count(content: bytes) -> int:

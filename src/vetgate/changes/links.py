@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from vetgate.changes._parse import decode_path
 from vetgate.changes.git import run_git
 from vetgate.changes.model import ChangeSet, ContentLink, FileChange
+from vetgate.errors import GitError
 
 MAX_BLOB_BYTES = 1 << 20  # larger files are linked by object id only
 MAX_TOTAL_BYTES = 64 << 20  # what one evaluation reads at most for line comparison
@@ -98,6 +99,14 @@ def _read(root: str, blobs: Iterable[str]) -> dict[str, bytes]:
     budget = MAX_TOTAL_BYTES
     for line in sizes.decode("ascii", "replace").splitlines():
         parts = line.split()
+        if parts[1:] == ["missing"]:
+            # A blob an AI commit wrote, or one it is compared with, that is not here: the
+            # comparison cannot be made, and skipping it could miss a move (fail closed).
+            raise GitError(
+                f"this repository lacks object {parts[0][:12]}, which a commit of the change "
+                "wrote; fetch the whole history again (`git fetch --refetch origin`, or a "
+                "fresh clone)"
+            )
         if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= min(MAX_BLOB_BYTES,
                                                                            budget):
             chosen.append(parts[0])
