@@ -303,9 +303,9 @@ def test_long_blank_runs_stay_linear(trailer: str, tmp_path: Path) -> None:
     ("Build Bot <*@CI.example.com>", "build bot <r-3@ci.example.com>", True),
 ])
 def test_policy_globs(glob: str, text: str, expected: bool) -> None:
-    from vetgate.provenance.classify import _Glob
+    from vetgate.provenance.index import Glob
 
-    assert _Glob(glob).match(text) is expected
+    assert Glob(glob).match(text) is expected
 
 
 @settings(max_examples=300, deadline=None)
@@ -313,6 +313,6 @@ def test_policy_globs(glob: str, text: str, expected: bool) -> None:
 def test_globs_agree_with_fnmatch(pattern: str, text: str) -> None:
     import fnmatch
 
-    from vetgate.provenance.classify import _Glob
+    from vetgate.provenance.index import Glob
 
-    assert _Glob(pattern).match(text) is fnmatch.fnmatchcase(text, pattern)
+    assert Glob(pattern).match(text) is fnmatch.fnmatchcase(text, pattern)

@@ -424,17 +424,18 @@ def load_catalog() -> Catalog:
 
 def catalog_from_bytes(data: bytes) -> Catalog:
     """Read and validate a catalog file's bytes (see :func:`load_catalog`)."""
-    from vetgate.policy.yamlload import YamlFileError, parse_yaml
+    from vetgate.policy.yamlload import YamlFileError, YMap, YSeq, parse_yaml
 
     try:
         tree, problems = parse_yaml(data)
     except YamlFileError as exc:
-        problems = exc.problems
-        tree = None
+        tree, problems = None, exc.problems
     if problems:
-        first = problems[0]
-        raise _fail(f"line {first.mark.line}", first.message)
-    return parse_catalog(plain(tree), lines=_entry_lines(tree))
+        raise _fail(f"line {problems[0].mark.line}", problems[0].message)
+    found = {key: value for key, _mark, value in tree.items} if isinstance(tree, YMap) else {}
+    entries = found.get("entries")
+    lines = tuple(item.mark.line for item in entries.items) if isinstance(entries, YSeq) else ()
+    return parse_catalog(plain(tree), lines=lines)
 
 
 def plain(node: Any) -> Any:
@@ -446,17 +447,6 @@ def plain(node: Any) -> Any:
     if isinstance(node, YSeq):
         return [plain(item) for item in node.items]
     return None if node is None else node.value
-
-
-def _entry_lines(tree: Any) -> tuple[int, ...]:
-    """The line each item of the top-level ``entries`` list starts on."""
-    from vetgate.policy.yamlload import YMap, YSeq
-
-    if isinstance(tree, YMap):
-        for key, _mark, value in tree.items:
-            if key == "entries" and isinstance(value, YSeq):
-                return tuple(item.mark.line for item in value.items)
-    return ()
 
 
 DOCS_BEGIN = "<!-- catalog table: generated from src/vetgate/provenance/catalog.yaml -->"
