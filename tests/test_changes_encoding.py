@@ -23,6 +23,7 @@ import pytest
 
 from adversarial.harness import Outcome, assert_decided, check
 from conftest import GitRepo
+from test_adversarial_messages import POLICY  # forbid AI changes in payments/
 from vetgate.changes.commits import parse_commit_object
 from vetgate.main import main
 
@@ -191,14 +192,6 @@ def test_an_encoding_python_cannot_decode_is_undecided(repo: GitRepo, capsys: An
 
 
 # --- the gate: --base, pre-push and --ci all block --------------------------------------------
-
-POLICY = """\
-version: 1
-rules:
-  - id: payments
-    paths: ["payments/**"]
-    require: {forbid: "AI-written changes are not accepted in payments/"}
-"""
 
 
 @pytest.fixture
