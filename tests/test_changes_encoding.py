@@ -21,9 +21,8 @@ from typing import Any
 
 import pytest
 
-from adversarial.harness import Outcome, assert_decided, check
+from adversarial.harness import PAYMENTS_POLICY, Outcome, assert_decided, check
 from conftest import GitRepo
-from test_adversarial_messages import POLICY  # forbid AI changes in payments/
 from vetgate.changes.commits import parse_commit_object
 from vetgate.main import main
 
@@ -196,7 +195,7 @@ def test_an_encoding_python_cannot_decode_is_undecided(repo: GitRepo, capsys: An
 
 @pytest.fixture
 def gated(repo: GitRepo) -> GitRepo:
-    repo.commit("policy", {".vetgate.yaml": POLICY, "payments/pay.py": "p = 0\n"})
+    repo.commit("policy", {".vetgate.yaml": PAYMENTS_POLICY, "payments/pay.py": "p = 0\n"})
     return repo
 
 
