@@ -305,3 +305,19 @@ def test_commit_graph_is_offered_and_written_only_when_asked(
     assert "wrote a commit-graph" in capsys.readouterr().err and graph.exists()
     assert main(["audit", "-C", str(repo.path), "--jobs", "0"]) == 2
     assert "--jobs 0: give 1 (serial) to 256 blame workers" in capsys.readouterr().err
+
+
+def test_shallow_fix_at_the_cut_counts_as_without_parent(repo: GitRepo, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    """The fix whose parent a shallow clone cut off is shown by git as a root commit: it cannot
+    be blamed, and the audit says so instead of asking git for the missing parent."""
+    repo.commit("add f", {"f.py": "a = 1\nb = 2\n"})
+    repo.commit("fix: b in f", {"f.py": "a = 1\nb = 3\n"})
+    clone = tmp_path / "cut-at-the-fix"
+    repo.git("clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone))
+    assert main(["audit", "-C", str(clone), "--format", "json", "--allow-shallow"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["commits"] == 1
+    assert data["method"]["fixes"] == {"total": 1, "blamed": 0, "ghost": 0, "data_only": 0,
+                                       "without_parent": 1}

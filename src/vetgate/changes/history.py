@@ -249,6 +249,12 @@ def _chunks(items: Iterable[_T], size: int = 512) -> Iterator[list[_T]]:
         yield chunk
 
 
+def _parents_here(commit: Commit, cut: frozenset[str]) -> tuple[str, ...]:
+    """The parents as git shows them: none for a commit a shallow clone cuts off (its object
+    names parents this clone does not have; diffing or blaming against them fails)."""
+    return () if commit.sha in cut else commit.parents
+
+
 def iter_log(root: str, selection: RevisionSelection, *,
              merges: bool = False) -> Iterator[LogEntry]:
     """Every non-merge commit of ``selection`` (and merges when asked), newest first, without
@@ -260,11 +266,12 @@ def iter_log(root: str, selection: RevisionSelection, *,
     options = _LOG_OPTIONS if not merges else tuple(o for o in _LOG_OPTIONS if o != "--no-merges")
     args = ["log", *options, log_format(), *selection.log_args()]
     shas = (record.sha for record in parse_log_stream(git_stream(args, root)))
+    cut = shallow_commits(root)
     for chunk in _chunks(shas):
         for commit in read_commits(root, chunk):
             yield LogEntry(
                 sha=commit.sha or "",
-                parents=commit.parents,
+                parents=_parents_here(commit, cut),
                 commit_time=commit.commit_time,
                 message=commit.message,
             )
@@ -283,9 +290,12 @@ def iter_history(root: str, selection: RevisionSelection) -> Iterator[HistoryCom
     objects (``read_commits``), so an encoding header cannot hide them.
     """
     args = ["log", *_LOG_OPTIONS, "-M", "--numstat", log_format(), *selection.log_args()]
+    cut = shallow_commits(root)
     for chunk in _chunks(parse_log_stream(git_stream(args, root))):
         commits = read_commits(root, [record.sha for record in chunk])
         for commit, record in zip(commits, chunk, strict=True):
+            if commit.sha in cut:
+                commit = replace(commit, parents=())
             files = _file_stats(record)
             paths: set[str] = set()
             for item in files:
