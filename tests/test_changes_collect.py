@@ -404,7 +404,7 @@ def test_range_unknown_ref(repo: GitRepo) -> None:
         range_change(str(repo.path), "origin/nope")
     assert str(info.value) == (
         "unknown revision 'origin/nope': no commit of that name in this repository; check the "
-        "spelling, or fetch it first (`git fetch origin origin/nope`)"
+        "spelling, or fetch it first (`git fetch origin nope`)"
     )
 
 

@@ -41,6 +41,17 @@ def test_resolve(repo: GitRepo) -> None:
         "unknown revision 'v2': no commit of that name in this repository; check the spelling, "
         "or fetch it first (`git fetch origin v2`)"
     )
+    with pytest.raises(GitError) as info:
+        resolve(root, "HEAD~5")
+    assert str(info.value) == (  # nothing to fetch under the name HEAD~5
+        "unknown revision 'HEAD~5': no commit of that name in this repository; check the "
+        "spelling: it counts from HEAD, and there may be fewer commits behind it here (`git log "
+        "--oneline HEAD` lists them)"
+    )
+    repo.git("remote", "add", "upstream", str(repo.path))
+    with pytest.raises(GitError) as info:
+        resolve(root, "upstream/topic")
+    assert str(info.value).endswith("or fetch it first (`git fetch upstream topic`)")
     with pytest.raises(GitError, match="unknown revision '--all'"):
         resolve(root, "--all")
     with pytest.raises(GitError, match="invalid revision ''"):

@@ -8,6 +8,7 @@ option), so a ref name can never be read as a command-line flag.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 
 from vetgate.changes._parse import decode_path
@@ -31,6 +32,16 @@ SIGNATURE_CANDIDATES = frozenset("GU")
 _MAX_ARGS_BYTES = 64 * 1024
 
 
+# Where a revision stops being a name and starts counting or selecting (HEAD~2, main^, @{u}).
+_RELATIVE = re.compile(r"[~^:]|@\{")
+
+
+def remotes(root: str) -> frozenset[str]:
+    """The names of the remotes configured here (``git remote``)."""
+    proc = run_git(["remote"], root, check=False)
+    return frozenset(decode_path(proc.stdout).split()) if proc.returncode == 0 else frozenset()
+
+
 def _check_rev(rev: str) -> None:
     """Refuse revisions git would misread (options, empty, control characters)."""
     if not rev or rev.startswith("-") or any(ch in rev for ch in "\0\n\r"):
@@ -45,10 +56,19 @@ def _unknown_rev(root: str, rev: str) -> GitError:
         )
     # Bytes that are not UTF-8 arrive as surrogate escapes; show them as \xNN, never raw.
     shown = rev.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    message = (
-        f"unknown revision '{shown}': no commit of that name in this repository; check the "
-        f"spelling, or fetch it first (`git fetch origin {shown}`)"
-    )
+    message = f"unknown revision '{shown}': no commit of that name in this repository; "
+    anchor = _RELATIVE.split(shown, 1)[0]
+    if anchor != shown:
+        # HEAD~5, main^2, v1^{tree}, @{u}, HEAD:path: nothing to fetch under that name.
+        message += "check the spelling"
+        if anchor:
+            message += (f": it counts from {anchor}, and there may be fewer commits behind it "
+                        f"here (`git log --oneline {anchor}` lists them)")
+    else:
+        remote, _, branch = shown.partition("/")
+        if not branch or (remote != "origin" and remote not in remotes(root)):
+            remote, branch = "origin", shown
+        message += f"check the spelling, or fetch it first (`git fetch {remote} {branch}`)"
     if is_shallow(root):
         message += f"; {_SHALLOW_HINT}"
     return GitError(message)
