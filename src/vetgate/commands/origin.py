@@ -39,9 +39,8 @@ def _commits(root: str, spec: str) -> tuple[list[Commit], str]:
     from vetgate.changes.repo import commits_between, resolve
 
     if ".." in spec:
-        base, head = parse_range(root, spec)
-        base_sha, head_sha = resolve(root, base), resolve(root, head)
-        return commits_between(root, base_sha, head_sha, paths=False), head_sha
+        base, head = parse_range(root, spec)  # checks both sides name commits
+        return commits_between(root, base, head, paths=False), head
     sha = resolve(root, spec)
     return read_commits(root, [sha]), sha
 
