@@ -132,8 +132,10 @@ def main() -> int:
     rate = bench_classify(args.classify)
     wall = bench_origin(args.commits)
     ok = rate >= 20000 and wall < 5
-    print("OK" if ok else "BELOW GOAL (a loaded machine? run again)")
-    return 0 if ok else 1
+    # A missed goal is reported, not failed (docs/development.md): the exit code says whether the
+    # benchmark ran, so a loaded machine cannot turn the smoke run red.
+    print("OK" if ok else "MISS: below the goal (a loaded machine? run again)")
+    return 0
 
 
 if __name__ == "__main__":
