@@ -156,6 +156,23 @@ def _validate_head_policy(root: str, request: CheckRequest, change: ChangeSet) -
         load_policy_at(root, None, change.head)  # raises PolicyError naming file@head:line:col
 
 
+def _policy_untouched(request: CheckRequest, policy_rev: str | None, policy: Policy,
+                      change: ChangeSet) -> bool:
+    """Whether the head's policy is, file for file, the base's one just loaded (so validating
+    it again would only repeat the work): the policy was read from the base itself and no
+    changed path is a policy file, a file an include glob would read, or a policy look-alike."""
+    from vetgate.policy.model import BUILTIN_POLICY_RULE_ID
+
+    if request.policy or request.policy_ref or policy_rev is None or policy.matcher is None:
+        return False
+    for file in change.files:
+        for path in file.paths:
+            if path.rsplit("/", 1)[-1].lower().startswith(".vetgate") or (
+                    BUILTIN_POLICY_RULE_ID in policy.matcher.rules_for(path)):
+                return False
+    return True
+
+
 def needed(policy: Policy, change: ChangeSet) -> frozenset[str]:
     """The evidence (``reviews``, ``labels``, ``signatures``, ``test_contents``, ``repo_files``)
     the rules matching ``change`` need."""
@@ -368,7 +385,7 @@ def evaluate_request(request: CheckRequest) -> Evaluation:
         client = client_for(ci_context, request.env)
     change, policy_rev = _collect(request, root, mode, ci_context)
     policy = load_policy_at(root, request.policy, policy_rev)
-    if mode != "staged":
+    if mode != "staged" and not _policy_untouched(request, policy_rev, policy, change):
         _validate_head_policy(root, request, change)
 
     labels = request.labels
