@@ -143,7 +143,7 @@ def test_an_unrelated_test_fails_naming_the_tests_that_would_count(
     assert requirement["status"] == "fail"
     if how == "import" and layout != "go-package":
         # An import is read only from the tests the change touches: no test counts yet.
-        expected = "no related test in the repository; add one, e.g. "
+        expected = "no test named after it in the repository; add one, e.g. "
     else:
         expected = f"tests that would count: {test})"
     assert requirement["message"].startswith(
@@ -162,8 +162,8 @@ def test_no_related_test_anywhere_says_add_one_and_where(repo: GitRepo, capsys: 
     assert code == 1
     assert requirement["message"] == (
         "Add or update a test related to each changed source file in this change: "
-        "src/acme/billing.py (no related test in the repository; add one, e.g. "
-        "tests/acme/test_billing.py)")
+        "src/acme/billing.py (no test named after it in the repository; add one, e.g. "
+        "tests/acme/test_billing.py, or change a test that imports it)")
 
 
 def test_deleted_sources_need_nothing(repo: GitRepo, capsys: Any,
@@ -220,5 +220,30 @@ def test_explain_lists_the_tests_that_would_count(repo: GitRepo, capsys: Any,
             "          tests/test_billing.py (name: test_x.py / x_test.py in the mirrored "
             "tests/ tree)\n") in out
     assert ("          contract/check.sh (mapping: related_tests at .vetgate.yaml:3)\n") in out
-    assert ("        no related test in the repository yet; add one, e.g. "
-            "tests/acme/test_new.py\n") in out
+    # Where `check` would say: beside the tests of its neighbour billing.py.
+    assert ("        no test named after it in the repository; add one, e.g. "
+            "tests/test_new.py, or change a test that imports it\n") in out
+
+
+def test_explain_and_check_suggest_the_same_test(repo: GitRepo, capsys: Any,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A src-layout package whose tests sit flat in tests/ (as in pallets/click): both commands
+    suggest tests/test_core.py, a package's __init__.py by the package's name, and neither says
+    there is no related test (a test that imports the file would count)."""
+    base = _setup(repo, {"src/acme/__init__.py": "x = 1\n", "src/acme/core.py": "x = 1\n",
+                         "src/acme/termui.py": "x = 1\n", "tests/test_termui.py": "t\n"})
+    monkeypatch.chdir(repo.path)
+    assert main(["explain", "src/acme/core.py", "src/acme/__init__.py"]) == 0
+    out = capsys.readouterr().out
+    for where in ("tests/test_core.py", "tests/test_acme.py"):
+        assert (f"        no test named after it in the repository; add one, e.g. {where}, or "
+                "change a test that imports it\n") in out
+    _ai(repo, {"src/acme/core.py": "x = 2\n", "src/acme/__init__.py": "x = 2\n"})
+    code, requirement = _check(repo, base, capsys, monkeypatch)
+    assert code == 1
+    assert requirement["message"] == (
+        "Add or update a test related to each changed source file in this change: "
+        "src/acme/__init__.py (no test named after it in the repository; add one, e.g. "
+        "tests/test_acme.py, or change a test that imports it); src/acme/core.py (no test "
+        "named after it in the repository; add one, e.g. tests/test_core.py, or change a test "
+        "that imports it)")

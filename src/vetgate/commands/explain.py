@@ -36,7 +36,8 @@ def _join(items: Sequence[str]) -> str:
 
 
 def _requirement_json(requirement: Requirement, policy: Policy, path: str,
-                      repo_files: Sequence[str] | None) -> dict[str, Any]:
+                      repo_files: Sequence[str] | None,
+                      indexes: dict[tuple[str, ...], Any]) -> dict[str, Any]:
     from vetgate.engine.kinds import describe
 
     out: dict[str, Any] = {"kind": requirement.kind, "text": describe(requirement, policy)}
@@ -47,13 +48,27 @@ def _requirement_json(requirement: Requirement, policy: Policy, path: str,
         out[item.name] = list(value) if isinstance(value, tuple) else value
     if isinstance(requirement, TestsRequirement) and requirement.related and (
             repo_files is not None):
-        from vetgate.engine.related import existing_related, is_source, suggested_test
+        from vetgate.engine.related import (
+            TestIndex,
+            existing_related,
+            is_source,
+            no_related_test,
+            repository_tests,
+            suggested_test,
+        )
 
         if is_source(policy, path):
+            tests = indexes.get(requirement.patterns)
+            if tests is None:  # one index of the repository's tests per run, not per path
+                tests = indexes[requirement.patterns] = TestIndex(
+                    repository_tests(policy, repo_files, requirement.patterns))
             out["related_tests"] = [
                 {"test": r.test, "how": r.how, "why": r.why}
-                for r in existing_related(policy, path, repo_files, requirement.patterns)]
-            out["suggested_test"] = suggested_test(path)
+                for r in existing_related(policy, path, (), tests=tests)]
+            # Where `check` would say to add one: beside the tests of the path's neighbours.
+            out["suggested_test"] = suggested_test(path, repo_files, tests)
+            if not out["related_tests"]:
+                out["no_related_test"] = no_related_test(path, out["suggested_test"])
     return out
 
 
@@ -81,13 +96,15 @@ def repo_path(given: str, start: str, root: str) -> str:
     return rel.replace(os.sep, "/")
 
 
-def explain_path(policy: Policy, path: str,
-                 repo_files: Sequence[str] | None = None) -> dict[str, Any]:
+def explain_path(policy: Policy, path: str, repo_files: Sequence[str] | None = None,
+                 indexes: dict[tuple[str, ...], Any] | None = None) -> dict[str, Any]:
     """The explanation of one repository-relative path, as plain data (the JSON format).
-    ``repo_files``: the repository's files, to list the tests related to ``path`` today."""
+    ``repo_files``: the repository's files, to list the tests related to ``path`` today;
+    ``indexes``: where to keep the indexes of those files' tests between calls."""
     from vetgate.engine.kinds import asked_of, rule_applies
 
     assert policy.matcher is not None
+    indexes = {} if indexes is None else indexes
     rules = []
     for rule_id in policy.matcher.rules_for(path):
         rule = policy.rule(rule_id)
@@ -104,7 +121,7 @@ def explain_path(policy: Policy, path: str,
             applies = rule_applies(rule, origin)
             entry[origin] = {
                 "applies": applies,
-                "requirements": [_requirement_json(r, policy, path, repo_files)
+                "requirements": [_requirement_json(r, policy, path, repo_files, indexes)
                                  for r in asked_of(rule, origin)],
             }
             if not applies:
@@ -121,8 +138,7 @@ def _related_lines(requirement: dict[str, Any]) -> list[str]:
         return []
     found = requirement["related_tests"]
     if not found:
-        return [f"        no related test in the repository yet; add one, e.g. "
-                f"{printable(requirement['suggested_test'])}"]
+        return [f"        {printable(requirement['no_related_test'])}"]
     lines = ["        tests that would count today:"]
     lines.extend(f"          {printable(r['test'])} ({r['how']}: {r['why']})" for r in found)
     return lines
@@ -194,7 +210,8 @@ def run(*, repo: str = ".", paths: Sequence[str] = (), policy: Sequence[str] | N
         from vetgate.changes.repo import tracked_files
 
         repo_files = tracked_files(root)
-    explained = [explain_path(loaded, p, repo_files) for p in rel_paths]
+    indexes: dict[tuple[str, ...], Any] = {}
+    explained = [explain_path(loaded, p, repo_files, indexes) for p in rel_paths]
     if format == "json":
         document = {
             "version": 1,

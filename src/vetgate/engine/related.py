@@ -275,17 +275,32 @@ def relations(policy: Policy, source: str, tests: Iterable[str],
     return found
 
 
+def no_related_test(source: str, where: str) -> str:
+    """What to do when the repository has no test related to ``source`` by name (or Go
+    package, or mapping). For Python and JS/TS a test that imports it counts too, and which
+    tests import it is read only from the tests a change touches: never claim there is none."""
+    if language(source) in ("python", "js"):
+        return (f"no test named after it in the repository; add one, e.g. {where}, or change a "
+                "test that imports it")
+    return f"no related test in the repository; add one, e.g. {where}"
+
+
 def suggested_test(source: str, repo_files: Sequence[str] = (),
                    tests: TestIndex | None = None) -> str:
     """Where a new test for ``source`` would go: where the tests of its neighbours live (a
-    sibling file's test, renamed), else by its language's first convention."""
+    sibling file's test, renamed), else by its language's first convention. A package's
+    ``__init__.py`` is tested under the package's name."""
+    folder, name = posixpath.split(source)
+    stem, ext = posixpath.splitext(name)
+    lang = language(source)
+    if lang == "python" and stem == "__init__" and folder:
+        stem = posixpath.basename(folder)
+        name = f"{stem}{ext}"
+        source = posixpath.join(folder, name)
     if tests is not None:
         beside = _beside_sibling(source, repo_files, tests)
         if beside:
             return beside
-    folder, name = posixpath.split(source)
-    stem, ext = posixpath.splitext(name)
-    lang = language(source)
     join = posixpath.join
     if lang == "python":
         return join("tests", *[p for p in _parts(folder) if p != "src"], f"test_{name}")

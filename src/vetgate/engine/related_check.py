@@ -14,6 +14,7 @@ from vetgate.engine.related import (
     is_test_for,
     looks_like_test,
     needs_contents,
+    no_related_test,
     relations,
     repository_tests,
     suggested_test,
@@ -81,8 +82,7 @@ def check_related(rule: Rule, req: TestsRequirement, scope: RuleScope) -> Requir
                            f"{_short_list([r.test for r in would])})")
         elif inputs.repo_files is not None:
             where = suggested_test(source.path, inputs.repo_files, known)
-            missing.append(f"{source.path} (no related test in the repository; add one, e.g. "
-                           f"{where})")
+            missing.append(f"{source.path} ({no_related_test(source.path, where)})")
         else:
             missing.append(f"{source.path} (e.g. {suggested_test(source.path)})")
     details = [r.line() for r in met]
