@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -116,3 +120,25 @@ def in_repo(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> Iterator[GitRepo]
     """``repo`` with the working directory set to it."""
     monkeypatch.chdir(repo.path)
     yield repo
+
+
+@contextmanager
+def count_git_processes() -> Iterator[list[str]]:
+    """Count the git processes started inside the block, through a logging `git` on PATH."""
+    real = shutil.which("git")
+    assert real is not None
+    with tempfile.TemporaryDirectory() as shim_dir:
+        log = Path(shim_dir) / "calls.log"
+        shim = Path(shim_dir) / "git"
+        shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {shlex.quote(str(log))}\n'
+                        f'exec {shlex.quote(real)} "$@"\n')
+        shim.chmod(0o755)
+        old_path = os.environ["PATH"]
+        os.environ["PATH"] = f"{shim_dir}{os.pathsep}{old_path}"
+        calls: list[str] = []
+        try:
+            yield calls
+        finally:
+            os.environ["PATH"] = old_path
+            if log.exists():
+                calls.extend(log.read_text().splitlines())

@@ -17,9 +17,9 @@ from vetgate.changes.collect import (
     history_change,
     parse_range,
     range_change,
-    staged_change,
 )
 from vetgate.changes.model import ChangeSet, FileChange
+from vetgate.changes.pending import staged_change
 from vetgate.errors import GitError, UsageError
 
 BIG = "".join(f"line {n}\n" for n in range(40))  # long enough for rename/copy similarity
@@ -200,7 +200,7 @@ def test_staged_honours_git_index_file(repo: GitRepo, tmp_path: Path,
 
 HOOK = """\
 import json, os, sys
-from vetgate.changes.collect import staged_change
+from vetgate.changes.pending import staged_change
 from vetgate.changes.message import read_message_file
 change = staged_change(os.getcwd(), message=read_message_file(sys.argv[1]))
 pending = change.commits[0]
@@ -244,7 +244,11 @@ def test_staged_during_a_merge_lists_merge_head_as_parent(repo: GitRepo) -> None
     repo.git("merge", "-q", "--no-commit", "--no-ff", "topic")
     change = staged_change(str(repo.path))
     assert change.base == main != base
-    assert change.commits[0].parents == (main, topic)
+    # The commits the merge brings in come first, the pending merge commit last; what it takes
+    # from topic is topic's, so the merge itself writes nothing.
+    assert [c.sha for c in change.commits] == [topic, None]
+    assert change.commits[-1].parents == (main, topic)
+    assert change.commits[-1].paths == frozenset()
     assert [f.path for f in change.files] == ["t.txt"]
 
 

@@ -5,18 +5,13 @@ Timings live in benchmarks/ (bench_gate.py); these tests count what the code doe
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo, make_repo
-from vetgate.changes.collect import range_change, staged_change
+from conftest import GitRepo, count_git_processes, make_repo
+from vetgate.changes.collect import range_change
+from vetgate.changes.pending import staged_change
 
 COMMITS = 2000
 FILES = 5000
@@ -91,25 +86,3 @@ def _staged_calls(repo: GitRepo, files: int) -> list[str]:
         change = staged_change(str(repo.path))
     assert len(change.files) == files
     return calls
-
-
-@contextmanager
-def count_git_processes() -> Iterator[list[str]]:
-    """Count the git processes started inside the block, through a logging `git` on PATH."""
-    real = shutil.which("git")
-    assert real is not None
-    with tempfile.TemporaryDirectory() as shim_dir:
-        log = Path(shim_dir) / "calls.log"
-        shim = Path(shim_dir) / "git"
-        shim.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {shlex.quote(str(log))}\n'
-                        f'exec {shlex.quote(real)} "$@"\n')
-        shim.chmod(0o755)
-        old_path = os.environ["PATH"]
-        os.environ["PATH"] = f"{shim_dir}{os.pathsep}{old_path}"
-        calls: list[str] = []
-        try:
-            yield calls
-        finally:
-            os.environ["PATH"] = old_path
-            if log.exists():
-                calls.extend(log.read_text().splitlines())

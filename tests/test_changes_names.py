@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_repo
-from vetgate.changes.collect import staged_change
+from vetgate.changes.pending import staged_change
 
 # One path segment: any Unicode text without NUL and '/' (git's separators) and without lone
 # surrogates (not encodable as UTF-8, so not a name git could be given).

@@ -42,19 +42,29 @@ def _manifest() -> list[dict[str, object]]:
     return hooks
 
 
-def local_config() -> str:
-    """`repo: local` hooks that mirror the published manifest, run by this interpreter
-    (`language: system`: no virtualenv to build)."""
+# The configuration docs/hooks.md recommends: one hooked stage per commit (commit-msg marks and
+# judges) plus pre-push.
+RECOMMENDED = ("vetgate", "vetgate-push")
+
+
+def local_config(ids: tuple[str, ...] | None = None) -> str:
+    """`repo: local` hooks that mirror the published manifest (all of it, or the hooks ``ids``),
+    run by this interpreter (`language: system`: no virtualenv to build)."""
     hooks = []
     for hook in _manifest():
+        if ids is not None and hook["id"] not in ids:
+            continue
         mirrored = {key: value for key, value in hook.items()
                     if key not in ("language", "entry", "minimum_pre_commit_version")}
         entry = str(hook["entry"]).removeprefix("vetgate ")
         mirrored["entry"] = f"{shlex.quote(sys.executable)} -m vetgate {entry}"
         mirrored["language"] = "system"
         hooks.append(mirrored)
-    return yaml.safe_dump({"minimum_pre_commit_version": "3.2.0",
-                           "repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False)
+    config: dict[str, object] = {"minimum_pre_commit_version": "3.2.0"}
+    if ids is not None:
+        config["default_install_hook_types"] = ["commit-msg", "pre-push"]
+    config["repos"] = [{"repo": "local", "hooks": hooks}]
+    return yaml.safe_dump(config, sort_keys=False)
 
 
 def run(repo: GitRepo, *args: str, env: Mapping[str, str] | None = None,
@@ -225,21 +235,96 @@ def test_verbose_commit_ignores_the_diff_below_scissors(project: GitRepo, tmp_pa
     )
 
 
-def test_merge_commit_is_left_to_push_and_ci(project: GitRepo) -> None:
+def test_merge_bringing_in_ai_work_is_judged_at_commit(project: GitRepo) -> None:
+    """A merge is judged like any commit: the AI commit it brings in to payments/ blocks it."""
     project.git("switch", "-q", "-c", "side")
     proc = commit(project, f"Charge\n\n{AI_TRAILER}", {"payments/charge.py": "def charge(): 7\n"},
                   "--no-verify")
     assert proc.returncode == 0, proc.stdout
     project.git("switch", "-q", "main")
     commit(project, "Docs", {"docs/index.md": "# More\n"})
+    before = project.head()
+    proc = run(project, "git", "merge", "--no-ff", "--no-edit", "side")
+    assert proc.returncode != 0, proc.stdout
+    assert "AI-written changes are not accepted in payments/" in proc.stdout
+    assert project.head() == before
+
+
+def test_merge_of_human_work_lands(project: GitRepo) -> None:
+    project.git("switch", "-q", "-c", "side")
+    assert commit(project, "Charge", {"payments/charge.py": "def charge(): 8\n"}).returncode == 0
+    project.git("switch", "-q", "main")
+    commit(project, "Docs", {"docs/index.md": "# More\n"})
     proc = run(project, "git", "merge", "--no-ff", "--no-edit", "side")
     assert proc.returncode == 0, proc.stdout
     assert len(project.git("log", "-1", "--format=%P").split()) == 2
-    # ...but pushing the merge is checked: it brings in the AI commit to payments/.
-    before = remote_head(project)
-    proc = run(project, "git", "push", "origin", "main")
+
+
+# --- the recommended configuration: commit-msg marks and judges ----------------------------------
+
+
+@pytest.fixture
+def recommended(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """A repository with the recommended configuration installed by a plain `pre-commit
+    install` (default_install_hook_types)."""
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    repo = make_repo(tmp_path / "recommended")
+    repo.commit("Initial layout", {
+        ".vetgate.yaml": POLICY,
+        ".pre-commit-config.yaml": local_config(RECOMMENDED),
+        "payments/charge.py": "def charge(): ...\n",
+        "docs/index.md": "# Docs\n",
+    })
+    proc = run(repo, sys.executable, "-m", "pre_commit", "install")
+    assert proc.returncode == 0, proc.stdout
+    return repo
+
+
+def test_recommended_config_hooks_one_stage_per_commit(recommended: GitRepo) -> None:
+    hooks = recommended.path / ".git" / "hooks"
+    assert (hooks / "commit-msg").exists() and (hooks / "pre-push").exists()
+    assert not (hooks / "prepare-commit-msg").exists()
+    assert not (hooks / "pre-commit").exists()
+
+
+def test_recommended_config_marks_agent_commits(recommended: GitRepo, tmp_path: Path) -> None:
+    proc = commit(recommended, "Document charging", {"docs/index.md": "# Money\n"},
+                  env={"CLAUDECODE": "1"})
+    assert proc.returncode == 0, proc.stdout
+    assert recommended.git("log", "-1", "--format=%B") == (
+        f"Document charging\n\n{_declaration()}\n\n")
+    # An editor commit with `git commit -v`: the trailer goes above the comments and the diff.
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys\n"
+        "path = sys.argv[1]\n"
+        "text = open(path, encoding='utf-8').read()\n"
+        "open(path, 'w', encoding='utf-8').write('Update the notes\\n' + text)\n",
+        encoding="utf-8",
+    )
+    recommended.write("docs/index.md", f"# Notes\n{AI_TRAILER}\n")
+    recommended.git("add", "-A")
+    proc = run(recommended, "git", "commit", "-v", env={
+        "GIT_EDITOR": f"{shlex.quote(sys.executable)} {shlex.quote(str(editor))}",
+        "CLAUDECODE": "1"})
+    assert proc.returncode == 0, proc.stdout
+    assert recommended.git("log", "-1", "--format=%B") == (
+        f"Update the notes\n\n{_declaration()}\n\n")
+
+
+def test_recommended_config_judges(recommended: GitRepo) -> None:
+    before = recommended.head()
+    proc = commit(recommended, "Speed up charging", {"payments/charge.py": "def charge(): 4\n"},
+                  env={"CLAUDECODE": "1"})
     assert proc.returncode != 0, proc.stdout
-    assert remote_head(project) == before
+    assert "AI-written changes are not accepted in payments/" in proc.stdout
+    assert recommended.head() == before
+    recommended.git("reset", "-q", "--hard")
+    proc = commit(recommended, "Tidy the charge code", {"payments/charge.py": "def charge(): 5\n"})
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout.count("Passed") == 1  # one hooked stage ran
+    assert recommended.git("log", "-1", "--format=%B") == "Tidy the charge code\n\n"
 
 
 # --- pre-push -----------------------------------------------------------------------------------
@@ -334,9 +419,9 @@ def test_published_hooks_install_and_run(tmp_path: Path, monkeypatch: pytest.Mon
         monkeypatch.setenv(key, value)
     source, rev = _snapshot_of_checkout(tmp_path)
     repo = make_repo(tmp_path / "user-project")
-    config = {"repos": [{"repo": str(source), "rev": rev,
-                         "hooks": [{"id": "vetgate-mark"}, {"id": "vetgate"},
-                                   {"id": "vetgate-push"}]}]}
+    config = {"default_install_hook_types": ["commit-msg", "pre-push"],
+              "repos": [{"repo": str(source), "rev": rev,
+                         "hooks": [{"id": "vetgate"}, {"id": "vetgate-push"}]}]}
     repo.commit("Initial", {".vetgate.yaml": POLICY, "payments/charge.py": "x = 1\n",
                             ".pre-commit-config.yaml": yaml.safe_dump(config)})
     proc = run(repo, sys.executable, "-m", "pre_commit", "install-hooks")
@@ -344,7 +429,8 @@ def test_published_hooks_install_and_run(tmp_path: Path, monkeypatch: pytest.Mon
         pytest.skip("pre-commit could not build the hook's virtualenv offline: "
                     + proc.stdout.strip().splitlines()[-1])
     assert proc.returncode == 0, proc.stdout
-    install_pre_commit(repo)
+    proc = run(repo, sys.executable, "-m", "pre_commit", "install")  # the default types
+    assert proc.returncode == 0, proc.stdout
 
     before = repo.head()
     proc = commit(repo, f"Charge\n\n{AI_TRAILER}", {"payments/charge.py": "x = 2\n"})

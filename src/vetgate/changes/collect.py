@@ -1,4 +1,5 @@
-"""Select the change ``check`` evaluates: the staged index, a range of commits, or one commit.
+"""Select the change ``check`` evaluates: a range of commits, or one commit (the staged index and
+its pending commit: ``vetgate.changes.pending``).
 
 Every mode asks git for one diff (``--raw`` and ``--numstat`` together, NUL-separated, renames
 and copies detected) and one ``git log`` stream for the commits. The index is never read
@@ -9,29 +10,20 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from dataclasses import replace
 
-from vetgate.changes._parse import DIFF_ARGS, parse_diff, parse_ident
+from vetgate.changes._parse import DIFF_ARGS, parse_diff
 from vetgate.changes.commits import log_commits
 from vetgate.changes.git import run_git
-from vetgate.changes.model import ChangeSet, Commit, FileChange, Identity
+from vetgate.changes.model import ChangeSet, Commit, FileChange
 from vetgate.changes.repo import (
     branch_of,
     commits_between,
-    current_branch,
-    head_sha,
     is_shallow,
     resolve,
     shallow_boundary,
 )
 from vetgate.errors import GitError, UsageError
-
-# What `git commit` exports to its hooks and what `git var` reads to build the identities.
-_IDENT_ENV = (
-    "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
-    "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE",
-)
 
 
 def _paths_of(files: tuple[FileChange, ...]) -> frozenset[str]:
@@ -138,72 +130,6 @@ def _empty_tree(root: str) -> str:
     # object without it being stored.
     proc = run_git(["hash-object", "-t", "tree", "--stdin"], root, input=b"")
     return proc.stdout.decode("ascii").strip()
-
-
-def _merge_heads(root: str) -> tuple[str, ...]:
-    """The commits being merged while a ``git merge`` waits for its commit (MERGE_HEAD)."""
-    proc = run_git(["rev-parse", "--git-path", "MERGE_HEAD"], root)
-    path = os.path.join(root, proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n"))
-    try:
-        with open(path, "rb") as handle:
-            lines = handle.read().decode("ascii", "replace").split()
-    except FileNotFoundError:
-        return ()
-    except OSError as exc:
-        raise GitError(f"cannot read {path}: {exc.strerror}") from exc
-    return tuple(line for line in lines if line)
-
-
-def _identity(root: str, which: str, overlay: Mapping[str, str],
-              source: Mapping[str, str]) -> tuple[Identity, int]:
-    """The author or committer (``which``) a commit made now would record, and the time."""
-    proc = run_git(["var", f"GIT_{which}_IDENT"], root, env=overlay, check=False)
-    if proc.returncode != 0:
-        raise GitError(
-            f"git cannot tell who the {which.lower()} of the pending commit is; set it with "
-            "`git config user.name NAME` and `git config user.email EMAIL`"
-        )
-    identity, when = parse_ident(proc.stdout.decode("utf-8", "replace"))
-    # `git commit` exports the identity it will record (it reflects --author); take it verbatim.
-    name = source.get(f"GIT_{which}_NAME", identity.name)
-    email = source.get(f"GIT_{which}_EMAIL", identity.email)
-    return Identity(name, email), when
-
-
-def staged_change(root: str, *, message: str = "", env: Mapping[str, str] | None = None
-                  ) -> ChangeSet:
-    """The index against HEAD (against the empty tree while HEAD is unborn), with the pending
-    commit that would record it.
-
-    ``message`` is the pending message, already cleaned (``vetgate.changes.message``). ``env``
-    is the environment of the commit (default: this process's); its ``GIT_AUTHOR_*``,
-    ``GIT_COMMITTER_*`` and ``GIT_INDEX_FILE`` are honoured. The pending commit's parents are
-    HEAD and, while a merge is being concluded, the commits in MERGE_HEAD.
-    """
-    source: Mapping[str, str] = os.environ if env is None else env
-    overlay = {key: source[key] for key in (*_IDENT_ENV, "GIT_INDEX_FILE") if key in source}
-    base = head_sha(root)
-    tree = base if base is not None else _empty_tree(root)
-    # Always ask git: GIT_INDEX_FILE may name a temporary index (`git commit -a`, `commit FILE`).
-    diff = run_git(["diff-index", "--cached", *DIFF_ARGS, tree], root, env=overlay)
-    files = _with_whole_file_lines(root, parse_diff(diff.stdout))
-    author, author_time = _identity(root, "AUTHOR", overlay, source)
-    committer, commit_time = _identity(root, "COMMITTER", overlay, source)
-    parents = () if base is None else (base, *_merge_heads(root))
-    pending = Commit(
-        sha=None,
-        parents=parents,
-        author=author,
-        committer=committer,
-        author_time=author_time,
-        commit_time=commit_time,
-        message=message,
-        paths=_paths_of(files),
-    )
-    return ChangeSet(
-        mode="staged", root=os.path.abspath(root), base=base, head=None, commits=(pending,),
-        files=files, branch=current_branch(root),
-    )
 
 
 def _shallow_error(base: str, head: str) -> GitError:

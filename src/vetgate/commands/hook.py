@@ -42,20 +42,6 @@ def _root(repo: str) -> str:
     return repo_root(repo)
 
 
-def _git_path(root: str, name: str) -> str:
-    from vetgate.changes.repo import git_path
-
-    return git_path(root, name)
-
-
-def _merging(root: str) -> bool:
-    """Is a merge being concluded? (``git merge`` runs the message hooks on .git/MERGE_MSG with
-    MERGE_HEAD already written; a conflicted merge is concluded by `git commit` with it too.)"""
-    from vetgate.changes.repo import resolve_optional
-
-    return resolve_optional(root, "MERGE_HEAD") is not None
-
-
 # --- prepare-commit-msg -------------------------------------------------------------------------
 
 
@@ -68,6 +54,7 @@ def prepare_commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -
     """
     from vetgate import hooks
     from vetgate.changes import message
+    from vetgate.changes.pending import repo_state
     from vetgate.changes.trailers import add_trailer
 
     if len(args) > 3:
@@ -75,20 +62,21 @@ def prepare_commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -
             f"prepare-commit-msg takes FILE [SOURCE [SHA]] (what git passes), got {len(args)} "
             "arguments; remove `args:` from the hook's pre-commit configuration"
         )
-    root = _root(repo)
+    state = repo_state(repo)
+    root = state.root
     source = args[1] if len(args) > 1 else env.get("PRE_COMMIT_COMMIT_MSG_SOURCE", "")
     trailer = hooks.declaration_for(env, root)
     if trailer is None:
         return EXIT_PASS
     if args:
         path = args[0]
-    elif source == "merge" or _merging(root):
+    elif source == "merge" or os.path.lexists(state.merge_head):
         # Without the file argument a merge cannot be told apart: `git merge` edits MERGE_MSG,
         # `git commit` concluding a conflicted merge edits COMMIT_EDITMSG. A merge commit
         # changes no file's origin, so leaving it unmarked is safe.
         return EXIT_PASS
     else:
-        path = _git_path(root, "COMMIT_EDITMSG")
+        path = state.commit_editmsg
     raw = message.read_message(path)
     comment_char = message.effective_comment_char(raw, message.configured_comment_char(root))
     # Every source is marked the same way (message, template, merge, squash, commit/amend): the
@@ -104,13 +92,16 @@ def prepare_commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -
 
 
 def commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -> int:
-    """Evaluate the staged change with the pending message; 1 blocks the commit.
+    """Mark and judge the pending commit; 1 blocks the commit.
 
-    Quiet when the change passes (a one-line heads-up when CI will ask for more); the full
-    explanation when it is blocked. A merge being concluded is not evaluated here: its commits
-    were checked when they were made, and pre-push and CI judge the merged range.
+    Inside an AI agent's shell the agent's declaration trailer is added to the message file
+    first (as ``vetgate-mark`` does; git lets commit-msg edit the message), so one hooked stage
+    both marks and judges. Then the staged change is evaluated with the message as git will
+    store it. Quiet when the change passes (a one-line heads-up when CI will ask for more); the
+    full explanation when it is blocked. A merge being concluded is judged like any commit:
+    its diff against HEAD, with the commits it brings in (``vetgate.changes.pending``).
     """
-    from vetgate.changes.message import configured_comment_char, pending_message, read_message
+    from vetgate.changes.pending import repo_state
     from vetgate.gate.pipeline import CheckRequest, evaluate_request, exit_code
 
     if len(args) > 1:
@@ -118,17 +109,23 @@ def commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -> int:
             f"commit-msg takes one argument, the message file git passes, got {len(args)}: "
             f"{' '.join(args)}; remove `args:` from the hook's pre-commit configuration"
         )
-    root = _root(repo)
-    if _merging(root):
-        print("vetgate: merge commit: not evaluated by commit-msg (pre-push and CI check the "
-              "merged commits)", file=sys.stderr)
-        return EXIT_PASS
-    # pre-commit passes the file only with `pass_filenames: true`; without it, a commit that is
-    # not a merge always has its message in COMMIT_EDITMSG (git commit, the sequencer).
-    path = args[0] if args else _git_path(root, "COMMIT_EDITMSG")
-    raw = read_message(path)
-    message = pending_message(raw, configured_comment_char(root))
-    request = CheckRequest(repo=root, staged=True, message=message, env=dict(env))
+    state = repo_state(repo)
+    if args:
+        path = args[0]
+    elif os.path.lexists(state.merge_head):
+        # `git merge` writes its message to MERGE_MSG, `git commit` concluding a merge to
+        # COMMIT_EDITMSG: without the file argument the message cannot be known.
+        raise UsageError(
+            "commit-msg got no message file while a merge is being concluded; give the hook "
+            "the file git passes (with pre-commit: `pass_filenames: true`, as vetgate's "
+            "published hooks declare)"
+        )
+    else:
+        # pre-commit passes the file only with `pass_filenames: true`; without it, a commit
+        # that is not a merge has its message in COMMIT_EDITMSG (git commit, the sequencer).
+        path = state.commit_editmsg
+    request = CheckRequest(repo=state.root, staged=True, message_file=path, declare=True,
+                           state=state, env=dict(env))
     result = evaluate_request(request).result
     code = exit_code(result)
     _report(result, code, prefix="")

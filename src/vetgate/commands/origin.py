@@ -100,8 +100,8 @@ def run(*, repo: str = ".", rev_range: str | None = None, staged: bool = False,
     root = repo_root(repo)
     config = _origin_config(root, policy)
     if staged:
-        from vetgate.changes.collect import staged_change
         from vetgate.changes.message import configured_comment_char, read_message_file
+        from vetgate.changes.pending import staged_change
 
         message = (read_message_file(message_file, configured_comment_char(root))
                    if message_file else "")

@@ -85,7 +85,7 @@ def _touching_commits(change: ChangeSet, file: FileChange,
     failing those to every commit: the origin of a change must never be guessed in the
     permissive direction.
     """
-    if change.mode != "range" or history is None:
+    if history is None:
         return change.commits
     positions = history.positions(file)
     if positions:
@@ -270,7 +270,10 @@ def evaluate(
     file_rules: dict[FileChange, tuple[str, ...]] = {}
     file_origin: dict[FileChange, Literal["ai", "human"]] = {}
     file_commits: dict[FileChange, tuple[Commit, ...]] = {}
-    history = _PathHistory(change) if change.mode == "range" else None
+    # A range, or a pending merge with the commits it brings in: each file is traced to the
+    # commits that touched it.
+    history = _PathHistory(change) if change.mode == "range" or len(change.commits) > 1 \
+        else None
     for file in change.files:
         ids: dict[str, None] = {}
         if matcher is not None:

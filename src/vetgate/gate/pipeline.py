@@ -22,6 +22,7 @@ from vetgate.policy.model import OriginConfig, Policy
 from vetgate.provenance.model import CommitOrigin, ProvenanceContext
 
 if TYPE_CHECKING:
+    from vetgate.changes.pending import PendingIdentity, RepoState
     from vetgate.hosts.ci import HostClient
 
 
@@ -44,6 +45,10 @@ class CheckRequest:
     labels: tuple[str, ...] | None = None
     warn_only: bool = False
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # The commit-msg hook: inside an agent's shell, add the agent's declaration trailer to
+    # ``message_file`` before judging it (git lets commit-msg edit the message).
+    declare: bool = False
+    state: RepoState | None = None  # what the hook already asked git at start (one rev-parse)
 
 
 @dataclass(frozen=True)
@@ -76,19 +81,57 @@ def _selection(request: CheckRequest) -> str:
     return "staged"
 
 
-def _pending_message(request: CheckRequest, root: str) -> str:
+def _pending_message(request: CheckRequest, policy: Policy, configured: str) -> str:
+    """The pending message as git will store it: ``request.message``, or ``message_file``
+    cleaned under ``core.commentChar`` = ``configured`` (after the declaration trailer is added,
+    for the commit-msg hook)."""
     if request.message is not None:
         return request.message
     if not request.message_file:
         return ""
-    from vetgate.changes.message import configured_comment_char, read_message_file
+    from vetgate.changes.message import pending_message, read_message
 
-    if os.path.isdir(request.message_file):
-        raise UsageError(f"--message-file {request.message_file} is a directory; give the "
-                         "message file")
-    if not os.path.isfile(request.message_file):
-        raise UsageError(f"--message-file {request.message_file}: no such file")
-    return read_message_file(request.message_file, configured_comment_char(root))
+    path = request.message_file
+    if not request.declare:
+        if os.path.isdir(path):
+            raise UsageError(f"--message-file {path} is a directory; give the message file")
+        if not os.path.isfile(path):
+            raise UsageError(f"--message-file {path}: no such file")
+    raw = read_message(path)
+    if request.declare:
+        raw = _declare(path, raw, policy.origin, request.env, configured)
+    return pending_message(raw, configured)
+
+
+def _declare(path: str, raw: str, origin: OriginConfig, env: Mapping[str, str],
+             configured: str) -> str:
+    """Inside an agent's shell, add its declaration trailer to the message file the way ``git
+    interpret-trailers`` would (once: an equivalent trailer is not repeated); return the text."""
+    from vetgate.provenance.classify import agent_declaration_trailer
+
+    trailer = agent_declaration_trailer(env, origin)
+    if trailer is None:
+        return raw
+    from vetgate.changes.message import effective_comment_char, write_message
+    from vetgate.changes.trailers import add_trailer
+
+    updated = add_trailer(raw, trailer[0], trailer[1], effective_comment_char(raw, configured))
+    if updated is None or updated == raw:
+        return raw
+    write_message(path, updated)
+    return updated
+
+
+def _staged(request: CheckRequest, root: str, policy: Policy) -> ChangeSet:
+    """The staged change and its pending commit (marked first, for the commit-msg hook)."""
+    from vetgate.changes.pending import pending_identity, staged_change
+
+    if request.rev_range or request.base:
+        raise UsageError("--staged cannot be combined with --range or --base")
+    identity: PendingIdentity = pending_identity(root, request.env)
+    message = _pending_message(request, policy, identity.comment_char)
+    return staged_change(root, message=message, env=request.env, state=request.state,
+                         identity=identity)
 
 
 def _collect(request: CheckRequest, root: str, mode: str, ci: CIContext | None
@@ -96,12 +139,6 @@ def _collect(request: CheckRequest, root: str, mode: str, ci: CIContext | None
     """The change, and the revision whose policy governs it (None: the work tree)."""
     from vetgate.changes import collect
 
-    if mode == "staged":
-        if request.rev_range or request.base:
-            raise UsageError("--staged cannot be combined with --range or --base")
-        message = _pending_message(request, root)
-        change = collect.staged_change(root, message=message, env=request.env)
-        return change, request.policy_ref
     if mode == "root":
         # No base to read the policy from: the work tree's (or --policy-ref's) policy judges.
         return collect.history_change(root, request.head or "HEAD"), request.policy_ref
@@ -374,7 +411,7 @@ def evaluate_request(request: CheckRequest) -> Evaluation:
     from vetgate.changes.git import repo_root
     from vetgate.gate.policy import load_policy_at
 
-    root = repo_root(request.repo)
+    root = request.state.root if request.state is not None else repo_root(request.repo)
     mode = _selection(request)
     ci_context: CIContext | None = None
     client = None
@@ -383,10 +420,14 @@ def evaluate_request(request: CheckRequest) -> Evaluation:
 
         ci_context = detect(request.env)
         client = client_for(ci_context, request.env)
-    change, policy_rev = _collect(request, root, mode, ci_context)
-    policy = load_policy_at(root, request.policy, policy_rev)
-    if mode != "staged" and not _policy_untouched(request, policy_rev, policy, change):
-        _validate_head_policy(root, request, change)
+    if mode == "staged":
+        policy = load_policy_at(root, request.policy, request.policy_ref)
+        change = _staged(request, root, policy)
+    else:
+        change, policy_rev = _collect(request, root, mode, ci_context)
+        policy = load_policy_at(root, request.policy, policy_rev)
+        if not _policy_untouched(request, policy_rev, policy, change):
+            _validate_head_policy(root, request, change)
 
     labels = request.labels
     if client is not None and labels is None:
