@@ -373,6 +373,8 @@ class TestIndex:
     """A repository's tests, indexed by file name and folder, so finding the tests related to a
     source by name or Go package costs a few lookups, not a pass over every test."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     def __init__(self, tests: Iterable[str]) -> None:
         self.tests = list(tests)
         self._by_name: dict[str, list[str]] = {}
