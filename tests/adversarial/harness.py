@@ -1,4 +1,5 @@
-"""Helpers shared by the adversarial suite (tests/test_adversarial_*.py).
+"""Helpers shared by the adversarial and red-team suites (tests/test_*_adversarial.py,
+tests/test_*_redteam.py).
 
 Every adversarial case asserts a documented outcome — exit 0 (pass), 1 (block) or 2 (could not
 decide, with a one-line message) — and never a crash: no traceback on stderr and never exit 3.
