@@ -90,3 +90,12 @@ def test_a_new_test_goes_where_the_neighbours_tests_live() -> None:
     assert suggested_test("src/entry/run.ts", files, index) == "test/run.test.ts"
     assert index.candidates("src/entry/post.ts") == ["test/post.test.ts"]
     assert index.candidates("notes.txt") == []
+
+
+def test_canonically_equivalent_names_relate() -> None:
+    nfd, nfc = "cafe\u0301", "caf\u00e9"
+    assert name_relation(f"src/{nfd}.py", f"tests/test_{nfc}.py") == (
+        "test_x.py / x_test.py in the mirrored tests/ tree")
+    index = TestIndex([f"tests/test_{nfc}.py"])
+    assert index.candidates(f"src/{nfd}.py") == [f"tests/test_{nfc}.py"]
+    assert import_relation(f"src/{nfd}.py", "tests/t.py", f"import {nfc}\n") == f"imports {nfc}"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from vetgate.changes.model import FileChange
 from vetgate.policy.model import Policy, RelatedMapping
+from vetgate.policy.patterns import fold
 
 JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 LANGUAGES = {
@@ -115,7 +116,9 @@ def _mirrors(source_dir: Sequence[str], test_dir: Sequence[str], lang: str) -> s
 
 
 def name_relation(source: str, test: str) -> str | None:
-    """Why ``test`` is ``source``'s test by its language's naming conventions, or None."""
+    """Why ``test`` is ``source``'s test by its language's naming conventions, or None.
+    Canonically equivalent spellings (NFC/NFD) are one name, as in path patterns."""
+    source, test = fold(source), fold(test)
     lang = language(source)
     if lang is None:
         return None
@@ -213,6 +216,8 @@ def _js_targets(test: str, content: str) -> set[str]:
 
 def import_relation(source: str, test: str, content: str | None) -> str | None:
     """Why ``test`` imports ``source`` (or shares its Go package folder), or None."""
+    source, test = fold(source), fold(test)
+    content = fold(content) if content is not None else None
     lang = language(source)
     if lang == "go":
         if test.endswith("_test.go") and posixpath.dirname(test) == posixpath.dirname(source):
@@ -380,7 +385,7 @@ class TestIndex:
         self._by_name: dict[str, list[str]] = {}
         self._by_folder: dict[str, list[str]] = {}
         for test in self.tests:
-            folder, name = posixpath.split(test)
+            folder, name = posixpath.split(fold(test))
             self._by_name.setdefault(name, []).append(test)
             self._by_folder.setdefault(folder, []).append(test)
 
@@ -389,7 +394,7 @@ class TestIndex:
         lang = language(source)
         if lang is None:
             return []
-        folder, name = posixpath.split(source)
+        folder, name = posixpath.split(fold(source))
         stem, ext = posixpath.splitext(name)
         names, _ = _test_stems(lang, stem, ext)
         if lang == "js":

@@ -3,6 +3,11 @@
 Every problem becomes a ``Diagnostic`` at the offending key or value; checking goes on after a
 problem so that one run reports all of them. Checks that span files (unique rule ids, group
 references, include resolution) are the loader's (``vetgate.policy.loader``).
+
+Why over 500 lines: this is the whole policy language in one reader, one small method per key,
+each with the exact messages its errors carry; the methods share ``FileChecker``'s reporting and
+shape helpers, and splitting the keys across modules would separate the language from the
+checks that define it (docs/policy.md follows the same order).
 """
 
 from __future__ import annotations
