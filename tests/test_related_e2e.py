@@ -247,3 +247,21 @@ def test_explain_and_check_suggest_the_same_test(repo: GitRepo, capsys: Any,
         "tests/test_acme.py, or change a test that imports it); src/acme/core.py (no test "
         "named after it in the repository; add one, e.g. tests/test_core.py, or change a test "
         "that imports it)")
+
+
+def test_a_staged_commit_is_judged_on_the_index_content(repo: GitRepo, capsys: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    _setup(repo, {"src/acme/billing.py": "x = 1\n", "tests/test_invoices.py": "t = 1\n"})
+    repo.write("src/acme/billing.py", "x = 2\n")
+    repo.write("tests/test_invoices.py", "from acme import billing\n")
+    repo.git("add", "-A")
+    repo.write("tests/test_invoices.py", "t = 2  # not staged: the index decides\n")
+    message = repo.path / "msg.txt"
+    message.write_text(f"agent change\n\n{CLAUDE}\n", encoding="utf-8")
+    monkeypatch.chdir(repo.path)
+    code = main(["check", "--staged", "--message-file", str(message), "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0, data
+    (rule,) = [r for r in data["results"] if r["rule"] == "code"]
+    assert rule["requirements"][0]["details"] == [
+        "src/acme/billing.py ← tests/test_invoices.py (import: imports acme.billing)"]
