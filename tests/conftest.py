@@ -12,6 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No timing in any test (docs/development.md): hypothesis's per-example deadline and its
+# too-slow health check are timings, and a loaded CI machine turns them into false failures.
+settings.register_profile("vetgate", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("vetgate")
 
 # A fixed, neutral identity and a clean environment, so the developer's own git config and any
 # agent variables in the shell running the tests never leak into the repositories under test.
