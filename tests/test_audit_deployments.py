@@ -153,3 +153,18 @@ def test_every_format_shows_the_ai_share_of_failures(repo: GitRepo, released: di
     if fmt == "html":
         assert 'aria-label="Escaped failures per deployment, by origin"' in out
         assert "Unknown is not human" in out and "Read the intervals before the rates" in out
+
+
+def test_text_counts_one_commit_and_one_deployment_in_the_singular(
+        repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    repo.commit("feat: base", {"a.py": "a = 1\n"}, env=_at(0))
+    repo.git("tag", "v1.0.0")
+    repo.commit("feat: next", {"a.py": "a = 2\n"}, env=_at(1))
+    assert main(["audit", "-C", str(repo.path), "--progress", "never"]) == 0
+    out = capsys.readouterr().out
+    assert ": 2 commits, " in out.splitlines()[0]
+    assert ("  1 deployment (auto: release tags); 0 shipped an escaped failure: change-failure "
+            "rate 0.0% (95% CI 0.0–79.3%); median time to restore – h; 1 commit not shipped "
+            "yet\n") in out
+    assert "  2 commits in the rates\n" in out
+    assert "  2023-11       2 commits  " in out

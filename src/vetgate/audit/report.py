@@ -193,6 +193,11 @@ def hours(value: float | None) -> str:
     return "–" if value is None else f"{value:g}"
 
 
+def counted(count: int, word: str) -> str:
+    """``1 commit`` / ``1,234 commits``."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def headline(report: AuditReport) -> str:
     """One sentence: range, size, span, and the method used."""
     head = f" at {report.head[:12]}" if report.head else ""
@@ -201,7 +206,7 @@ def headline(report: AuditReport) -> str:
         span = f", {iso_date(report.first_time)} to {iso_date(report.last_time)}"
     window = window_text(report.method)
     return (
-        f"{report.range}{head}: {report.commits:,} commits{span}; "
+        f"{report.range}{head}: {counted(report.commits, 'commit')}{span}; "
         f"{SZZ_NAMES[report.method.szz]}, window {window or 'none (all history)'}"
     )
 
@@ -210,7 +215,7 @@ def summary_lines(report: AuditReport) -> list[str]:
     """The facts behind the rates that a reader should see next to them."""
     method = report.method
     lines = [
-        f"{report.commits_in_rates:,} commits in the rates"
+        f"{counted(report.commits_in_rates, 'commit')} in the rates"
         + (f" ({method.excluded_young:,} younger than the window left out)"
            if method.excluded_young else ""),
         f"fix commits: {method.fixes:,} ({method.fixes_blamed:,} blamed, "
@@ -219,8 +224,9 @@ def summary_lines(report: AuditReport) -> list[str]:
         f"reverts: {method.reverts:,} ({method.reverts_unresolved:,} naming no commit here)",
     ]
     if method.failures_outside_range:
-        lines.append(f"{method.failures_outside_range:,} failed commits lie outside the range "
-                     "(not counted)")
+        lines.append(f"{counted(method.failures_outside_range, 'failed commit')} "
+                     f"{'lies' if method.failures_outside_range == 1 else 'lie'} outside the "
+                     "range (not counted)")
     return lines
 
 
@@ -257,10 +263,10 @@ def deployment_headline(stats: DeploymentStats) -> str:
 
 def deployment_summary(stats: DeploymentStats) -> str:
     ci = "–" if stats.ci95 is None else f"{stats.ci95[0] * 100:.1f}–{stats.ci95[1] * 100:.1f}%"
-    return (f"{stats.count:,} deployments ({stats.pattern}); {stats.failed:,} shipped an escaped "
-            f"failure: change-failure rate {pct(stats.cfr)} (95% CI {ci}); median time to "
-            f"restore {hours(stats.median_hours_to_restore)} h; {stats.unshipped:,} commits not "
-            "shipped yet")
+    return (f"{counted(stats.count, 'deployment')} ({stats.pattern}); {stats.failed:,} shipped "
+            f"an escaped failure: change-failure rate {pct(stats.cfr)} (95% CI {ci}); median "
+            f"time to restore {hours(stats.median_hours_to_restore)} h; "
+            f"{counted(stats.unshipped, 'commit')} not shipped yet")
 
 
 ESCAPE_COLUMNS = ("shipped", "escaped", "escape rate", "95% CI", "median h to restore",
@@ -322,7 +328,9 @@ def render_text(report: AuditReport) -> str:
         shares = "  ".join(
             f"{o} {pct(period.commit_share(o))} ({pct(period.line_share(o))})" for o in ORIGINS
         )
-        out.append(f"  {period.period}  {sum(period.commits.values()):>6,} commits  {shares}")
+        total = sum(period.commits.values())
+        word = "commit " if total == 1 else "commits"
+        out.append(f"  {period.period}  {total:>6,} {word}  {shares}")
     if not report.periods:
         out.append("  (no commits)")
     out.append("")
