@@ -12,19 +12,13 @@ import sys
 
 import pytest
 
+from adversarial.harness import PAYMENTS_POLICY
 from conftest import GitRepo
 from vetgate.main import main
 
 AI_TRAILER = "Co-authored-by: Claude <noreply@anthropic.com>"
 
-POLICY = """\
-version: 1
-rules:
-  - id: payments
-    paths: ["payments/**"]
-    require:
-      forbid: "AI-written changes are not accepted in payments/; write this by hand."
-"""
+POLICY = PAYMENTS_POLICY
 
 
 @pytest.fixture
