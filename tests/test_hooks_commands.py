@@ -207,6 +207,7 @@ def test_mark_merge_without_file_argument_is_left_alone(project: GitRepo,
 def test_mark_team_env_marker(project: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     project.write(".vetgate.yaml", POLICY.replace(
         "version: 1\n", "version: 1\norigin:\n  markers:\n    env: [MY_AGENT_SESSION]\n"))
+    project.git("add", ".vetgate.yaml")  # the mark reads the policy the commit will carry
     monkeypatch.setenv("MY_AGENT_SESSION", "abc")
     path = message_file(project, "Fix it\n")
     assert main(["hook", "prepare-commit-msg", str(path), "message"]) == 0
@@ -346,6 +347,7 @@ def test_mark_respects_builtin_false(project: GitRepo, monkeypatch: pytest.Monke
     """A team that switched the built-in catalog off gets no built-in mark."""
     project.write(".vetgate.yaml", POLICY.replace("version: 1\n",
                                                   "version: 1\norigin:\n  builtin: false\n"))
+    project.git("add", ".vetgate.yaml")  # the mark reads the policy the commit will carry
     monkeypatch.setenv("CLAUDECODE", "1")
     path = message_file(project, "Fix it\n")
     assert main(["hook", "prepare-commit-msg", str(path), "message"]) == 0

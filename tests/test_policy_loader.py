@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import GitRepo
 from vetgate.errors import PolicyError, UsageError
+from vetgate.policy.files import PolicyFileRefused
 from vetgate.policy.loader import (
     DEFAULT_POLICY_FILE,
     DEFAULT_POLICY_LABEL,
@@ -298,10 +299,11 @@ def test_size_limit() -> None:
         "limited to that size: split the policy into several files with include:"]
 
 
-def test_work_tree_source_reads_at_most_one_byte_over_the_limit(repo: GitRepo) -> None:
+def test_work_tree_source_refuses_an_oversized_file_before_reading(repo: GitRepo) -> None:
     repo.write(".vetgate.yaml", b"#" * (3 * MAX_POLICY_BYTES))
-    data = WorkTreeSource(str(repo.path)).read(".vetgate.yaml")
-    assert data is not None and len(data) == MAX_POLICY_BYTES + 1
+    with pytest.raises(PolicyFileRefused) as exc:
+        WorkTreeSource(str(repo.path)).read(".vetgate.yaml")
+    assert exc.value.reason.startswith("is larger than 1 MiB (1048576 bytes)")
 
 
 def test_billion_laughs_fails_fast() -> None:
@@ -386,7 +388,8 @@ def test_work_tree_source_glob(repo: GitRepo) -> None:
     assert source.glob("policies/**/*.yaml") == ["policies/a.yaml", "policies/teams/b.yaml"]
     assert source.glob("policies/*") == ["policies/a.yaml", "policies/c.txt"]
     assert source.glob("nowhere/*.yaml") == []
-    assert source.read("policies") is None
+    with pytest.raises(PolicyFileRefused):
+        source.read("policies")  # a directory is refused, never "no file"
     assert source.read("nope.yaml") is None
 
 

@@ -14,7 +14,6 @@ vetgate's own light modules at the top; everything else is imported where it is 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ def declaration_for(env: Mapping[str, str], root: str | None = None) -> tuple[st
     """The trailer that declares the agent whose shell this is, or None outside an agent.
 
     The built-in catalog names the agent (``AI-Assisted: claude-code`` under ``CLAUDECODE=1``);
-    variables the team lists under ``origin.markers.env`` in the working tree's policy count
+    variables the team lists under ``origin.markers.env`` in the index's policy count
     too, and ``origin.builtin: false`` switches the catalog off. A policy that cannot be loaded
     is read as the default one here: this hook must never stop a commit for it (the commit-msg
     hook reports the broken policy).
@@ -46,19 +45,33 @@ def declaration_for(env: Mapping[str, str], root: str | None = None) -> tuple[st
 
 
 def _policy_origin(root: str) -> OriginConfig | None:
-    """The parts of ``origin:`` in the work tree's ``.vetgate.yaml`` that decide the mark
-    (``builtin`` and ``markers.env``); None when there is no policy or it cannot be read.
+    """The parts of ``origin:`` in the index's ``.vetgate.yaml`` (the policy the commit will
+    carry) that decide the mark (``builtin`` and ``markers.env``); None when there is no policy
+    or it cannot be read.
 
-    Read with a plain YAML parse, not the full policy loader: this hook runs on every commit,
-    human ones included, and needs two settings, not compiled path patterns. Anything odd falls
-    back to the defaults; the commit-msg hook loads and validates the whole policy.
+    Read through the one policy reader (regular files only, size-capped: a committed link to
+    /dev/zero cannot make it read forever) and parsed with a plain YAML parse, not the full
+    policy loader: this hook runs on every commit, human ones included, and needs two
+    settings. A policy it cannot read is reported in one line on stderr and the built-in
+    settings apply: this hook must never stop a commit that only needs a trailer (it runs even
+    under --no-verify); the commit-msg hook and CI refuse the broken policy (exit 2).
     """
+    import sys
+
+    from vetgate.changes.entries import entries
+    from vetgate.errors import VetgateError
+    from vetgate.policy.files import read_entry
     from vetgate.policy.model import MarkerConfig, OriginConfig
 
     try:
-        with open(os.path.join(root, ".vetgate.yaml"), "rb") as handle:
-            data = handle.read()
-    except OSError:
+        data = read_entry(root, entries(root, None, [".vetgate.yaml"]).get(".vetgate.yaml"))
+    except VetgateError as exc:
+        reason = getattr(exc, "reason", None)
+        detail = f".vetgate.yaml {reason}" if reason else str(exc).splitlines()[0]
+        print(f"vetgate-mark: the policy was not read ({detail}); marking with the built-in "
+              "settings", file=sys.stderr)
+        return None
+    if data is None:
         return None  # no policy: the packaged default, whose origin settings are the defaults
     import yaml
 

@@ -153,3 +153,40 @@ def repo_root(cwd: str) -> str:
             "repository (or pass -C DIR)"
         )
     return proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
+
+
+def run_git_capped(args: Sequence[str], cwd: str, limit: int) -> bytes:
+    """Run ``git ARGS`` and return at most ``limit`` bytes of its stdout; git is stopped once
+    that much has arrived, so an object of any size costs at most ``limit`` bytes of memory.
+
+    Raises ``GitError`` when git fails before ``limit`` bytes were read.
+    """
+    cmd = ["git", *_STABLE_CONFIG, *args]
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(
+                cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=errors, env=_env(None),
+            )
+        except FileNotFoundError as exc:
+            raise _cannot_run(cwd, exc) from exc
+        assert proc.stdout is not None
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while size < limit:
+                chunk = proc.stdout.read(min(1 << 16, limit - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            cut = size >= limit and proc.poll() is None
+            if cut:
+                proc.kill()
+            returncode = proc.wait()
+            proc.stdout.close()
+        errors.seek(0)
+        stderr = errors.read()
+    if returncode != 0 and not cut:
+        raise _failure(args, stderr, returncode)
+    return b"".join(chunks)

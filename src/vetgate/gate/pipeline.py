@@ -421,7 +421,8 @@ def evaluate_request(request: CheckRequest) -> Evaluation:
         ci_context = detect(request.env)
         client = client_for(ci_context, request.env)
     if mode == "staged":
-        policy = load_policy_at(root, request.policy, request.policy_ref)
+        # The hooks and --staged judge the policy the commit will carry: the index's.
+        policy = load_policy_at(root, request.policy, request.policy_ref, index=True)
         change = _staged(request, root, policy)
     else:
         change, policy_rev = _collect(request, root, mode, ci_context)

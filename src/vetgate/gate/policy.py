@@ -4,63 +4,39 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 
 from vetgate.policy.model import Policy
 
 
-class GitRevisionSource:
-    """Policy files as they are in commit ``rev`` (``--policy-ref``), read through git."""
-
-    def __init__(self, root: str, rev: str) -> None:
-        self.root = root
-        self.rev = rev
-        self.not_found_message = (
-            f"policy file not found in commit {rev[:12]}: in range and CI modes the policy is "
-            "read from the base commit; commit the file there, or pick the commit with "
-            "--policy-ref"
-        )
-
-    def read(self, relpath: str) -> bytes | None:
-        from vetgate.changes.repo import read_blob_at
-
-        return read_blob_at(self.root, self.rev, relpath)
-
-    @cached_property
-    def _tree(self) -> list[str]:
-        from vetgate.changes.repo import list_tree_at
-
-        return list_tree_at(self.root, self.rev)
-
-    def glob(self, pattern: str) -> list[str]:
-        from vetgate.policy.loader import glob_paths
-
-        return glob_paths(pattern, self._tree)
-
-    def describe(self, relpath: str) -> str:
-        return f"{relpath}@{self.rev[:12]}"
-
-
-def discover_at(root: str, rev: str) -> list[str] | None:
-    """The policy files of commit ``rev``: ``.vetgate.yaml`` when it has one, else None; a
-    look-alike name (``.vetgate.yml`` ...) is an error, as in the work tree."""
-    from vetgate.changes.repo import read_blob_at
+def discover_at(root: str, rev: str | None) -> list[str] | None:
+    """The policy files of commit ``rev`` (None: the index): ``[".vetgate.yaml"]`` when git
+    records anything at that path (the reader refuses what is not a regular file: a directory
+    or a submodule there is exit 2, never the default policy), else None; a look-alike name
+    (``.vetgate.yml`` ...) is an error, as in the work tree. One git process."""
+    from vetgate.changes.entries import entries
     from vetgate.policy.loader import DEFAULT_POLICY_FILE, NEAR_MISS_POLICY_FILES, near_miss_error
 
-    if read_blob_at(root, rev, DEFAULT_POLICY_FILE) is not None:
+    found = entries(root, rev, [DEFAULT_POLICY_FILE, *NEAR_MISS_POLICY_FILES])
+    if DEFAULT_POLICY_FILE in found:
         return [DEFAULT_POLICY_FILE]
     for near_miss in NEAR_MISS_POLICY_FILES:
-        if read_blob_at(root, rev, near_miss) is not None:
-            raise near_miss_error(near_miss, f" in commit {rev[:12]}")
+        if near_miss in found:
+            where = " in the index" if rev is None else f" in commit {rev[:12]}"
+            raise near_miss_error(near_miss, where)
     return None
 
 
-def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None) -> Policy:
-    """Load the policy: ``explicit`` files or the discovered one, from the work tree (``rev`` None)
-    or from commit ``rev``; the packaged default policy when the repository has none."""
+def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *,
+                   index: bool = False) -> Policy:
+    """Load the policy: ``explicit`` files or the discovered one, from the work tree (``rev``
+    None), from the index (``index``: what the pending commit will carry) or from commit
+    ``rev``; the packaged default policy when there is none there. Every file is read through
+    ``vetgate.policy.files`` (regular files only, size-capped)."""
+    from vetgate.policy.files import GitSource
     from vetgate.policy.loader import WorkTreeSource, discover, load_default_policy, load_policy
 
-    if rev is None:
+    if rev is None and (explicit or not index):
+        # Explicit files (`--policy`) are the caller's choice, read where they are.
         files = discover(root, explicit)
         if files is None:
             return load_default_policy()
@@ -72,9 +48,25 @@ def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None) -
     else:
         found = discover_at(root, rev)
         if found is None:
+            if index:
+                _unstaged_policy(root)
             return load_default_policy()
         files = found
-    return load_policy(files, GitRevisionSource(root, rev), root=root)
+    return load_policy(files, GitSource(root, rev), root=root)
+
+
+def _unstaged_policy(root: str) -> None:
+    """The index has no policy: refuse when the work tree has one (a policy meant to apply
+    must not be skipped in silence; the commit would carry none)."""
+    import os
+
+    from vetgate.errors import UsageError
+    from vetgate.policy.loader import DEFAULT_POLICY_FILE
+
+    if os.path.lexists(os.path.join(root, DEFAULT_POLICY_FILE)):
+        raise UsageError(f"the work tree has {DEFAULT_POLICY_FILE} but the index does not: the "
+                         "hooks judge the policy the commit will carry; stage it (`git add "
+                         f"{DEFAULT_POLICY_FILE}`) or move it away")
 
 
 def describe_policy(policy: Policy, rev: str | None, name: str | None = None) -> str:

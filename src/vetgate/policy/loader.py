@@ -8,18 +8,19 @@ include cycles), and raises one ``PolicyError`` carrying every problem found, in
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import gc
 import os
 import posixpath
 import re
-import stat
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
 from vetgate.errors import Diagnostic, PolicyError, UsageError
+from vetgate.policy.files import PolicyFileRefused
+from vetgate.policy.files import WorkTreeSource as WorkTreeSource
+from vetgate.policy.files import glob_paths as glob_paths
 from vetgate.policy.model import (
     BUILTIN_POLICY_RULE_ID,
     Policy,
@@ -38,7 +39,7 @@ from vetgate.policy.patterns import (
     pattern_problem,
 )
 from vetgate.policy.schema import FileChecker, FileDraft, did_you_mean
-from vetgate.policy.yamlload import MAX_POLICY_BYTES, Mark, YamlFileError, parse_yaml
+from vetgate.policy.yamlload import Mark, YamlFileError, parse_yaml
 
 DEFAULT_POLICY_FILE = ".vetgate.yaml"
 # How the packaged default policy is named in messages and rule sources.
@@ -63,78 +64,6 @@ class PolicySource(Protocol):
 
     def describe(self, relpath: str) -> str:
         """How to name the file in messages."""
-
-
-def glob_paths(pattern: str, paths: Sequence[str]) -> list[str]:
-    """The ``paths`` matching an include glob, sorted.
-
-    ``*``, ``?`` and ``[...]`` match within one path segment (a leading dot included), ``**``
-    matches any number of whole segments, and the match is case-sensitive.
-    """
-    parts = [p for p in pattern.split("/") if p not in ("", ".")]
-    return sorted(p for p in paths if _glob_parts(parts, p.split("/")))
-
-
-def _glob_parts(pattern: Sequence[str], path: Sequence[str]) -> bool:
-    if not pattern:
-        return not path
-    head, rest = pattern[0], pattern[1:]
-    if head == "**":
-        return any(_glob_parts(rest, path[i:]) for i in range(len(path) + 1))
-    return bool(path) and fnmatch.fnmatchcase(path[0], head) and _glob_parts(rest, path[1:])
-
-
-class WorkTreeSource:
-    """Policy files as they are on disk under ``root`` (absolute paths are read as given)."""
-
-    def __init__(self, root: str) -> None:
-        self.root = os.path.abspath(root)
-
-    def _path(self, relpath: str) -> str:
-        if os.path.isabs(relpath):
-            return relpath
-        return os.path.join(self.root, *relpath.split("/"))
-
-    def read(self, relpath: str) -> bytes | None:
-        """The file's bytes (at most one byte over the size limit), or None if it is absent."""
-        path = self._path(relpath)
-        try:
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                return None
-            with open(path, "rb") as handle:
-                return handle.read(MAX_POLICY_BYTES + 1)
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError as exc:
-            raise UsageError(f"cannot read policy file {relpath}: {exc.strerror}") from exc
-
-    def glob(self, pattern: str) -> list[str]:
-        """Files under the root matching the include glob ``pattern`` (see ``glob_paths``)."""
-        absolute = os.path.isabs(pattern)
-        parts = [p for p in pattern.split("/") if p not in ("", ".")]
-        literal: list[str] = []
-        for part in parts[:-1]:
-            if _GLOB_CHARS.search(part) or part == "**":
-                break
-            literal.append(part)
-        start_rel = "/".join(literal)
-        start = os.path.join("/" if absolute else self.root, *literal)
-        if not os.path.isdir(start):
-            return []
-        found: list[str] = []
-        for directory, dirnames, filenames in os.walk(start):
-            dirnames[:] = sorted(d for d in dirnames if d != ".git")
-            rel_dir = os.path.relpath(directory, start)
-            for name in filenames:
-                rel = name if rel_dir == "." else f"{rel_dir.replace(os.sep, '/')}/{name}"
-                full = f"{start_rel}/{rel}" if start_rel else rel
-                found.append("/" + full if absolute else full)
-        return sorted(p for p in found
-                      if _glob_parts(parts, [s for s in p.split("/") if s not in ("", ".")]))
-
-    def describe(self, relpath: str) -> str:
-        """The repository-relative path (absolute for files outside the repository)."""
-        return relpath
 
 
 class MemorySource:
@@ -185,14 +114,15 @@ def discover(root: str, explicit: Sequence[str] | None = None) -> list[str] | No
             files.append(_inside(real, real_root) or real)
         return files
     default = os.path.join(real_root, DEFAULT_POLICY_FILE)
-    if os.path.isfile(default):
-        return [DEFAULT_POLICY_FILE]
     if os.path.lexists(default):
-        # A directory or a dangling link where the policy belongs: falling back to the default
-        # policy would silently drop the team's.
-        what = "a directory" if os.path.isdir(default) else "not a readable file (a broken link?)"
-        raise UsageError(f"{DEFAULT_POLICY_FILE} is {what}; vetgate reads its policy from the "
-                         f"file {DEFAULT_POLICY_FILE} at the repository root")
+        if os.path.islink(default) or not os.path.isfile(default):
+            # Whatever is there (a directory, a link, a device) is the team's policy path:
+            # falling back to the default policy would silently drop the team's.
+            try:
+                WorkTreeSource(real_root).read(DEFAULT_POLICY_FILE)
+            except PolicyFileRefused as exc:
+                raise UsageError(f"{DEFAULT_POLICY_FILE} {exc.reason}") from None
+        return [DEFAULT_POLICY_FILE]
     for near_miss in NEAR_MISS_POLICY_FILES:
         if os.path.isfile(os.path.join(real_root, near_miss)):
             raise near_miss_error(near_miss)
@@ -203,6 +133,9 @@ def missing_file_error(what: str, given: str) -> UsageError:
     """``what`` (e.g. "policy file") ``given`` on the command line is not a readable file."""
     if os.path.isdir(given):
         return UsageError(f"{what} {given} is a directory; give a file")
+    if os.path.exists(given):
+        return UsageError(f"{what} {given} is not a regular file (a pipe or a device?); give "
+                          "a file")
     return UsageError(f"{what} {given} does not exist; check the path (relative paths are "
                       "taken from the current directory, or from -C DIR)")
 
@@ -247,7 +180,14 @@ class _PolicyLoader:
         if relpath in self.drafts:
             return  # included twice (a diamond): read once
         display = self.source.describe(relpath)
-        data = self.source.read(relpath)
+        try:
+            data = self.source.read(relpath)
+        except PolicyFileRefused as exc:
+            if via is not None:
+                self.error(via[0], via[1], f"included file {display} {exc.reason}")
+            else:
+                self.diagnostics.append(Diagnostic(display, 1, 1, f"{display} {exc.reason}"))
+            return
         if data is None:
             if via is not None:
                 self.error(via[0], via[1], f"included file {display} does not exist")

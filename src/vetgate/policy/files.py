@@ -1,0 +1,272 @@
+"""The one reader of policy files: the work tree, the index, or a commit.
+
+Every policy read — the root file and each include, in the work tree, the index (the hooks and
+``check --staged``) or a revision (``check --base``/``--ci``, ``--policy-ref``) — goes through a
+source of this module, and each source refuses what is not a regular file before reading a byte:
+a symbolic link (git mode 120000, or a link anywhere on the path in the work tree), a submodule
+(160000), a directory, a named pipe, a device or a socket, and an entry with unresolved merge
+conflicts. The size is capped before reading (``fstat``, or git's object size) and the read
+itself is bounded, so a policy can never make vetgate read forever (``/dev/zero``), block (a
+named pipe) or fill memory.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from vetgate.errors import UsageError, VetgateError
+from vetgate.policy.yamlload import MAX_POLICY_BYTES
+
+if TYPE_CHECKING:
+    from vetgate.changes.entries import Entry
+
+TOO_LARGE = (f"is larger than 1 MiB ({MAX_POLICY_BYTES} bytes); policy files are limited to that "
+             "size: split the policy into several files with include:")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+_REPLACE = "replace it with the policy file itself (a regular file, committed as such)"
+
+
+class PolicyFileRefused(VetgateError):
+    """A policy path holds something vetgate does not read (not a regular file, too large).
+
+    ``reason`` completes a sentence whose subject is the file: "… is a symbolic link, …"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _refused(what: str, fix: str = _REPLACE) -> PolicyFileRefused:
+    return PolicyFileRefused(f"is {what}, not a regular file; vetgate reads a policy only from a "
+                             f"regular file: {fix}")
+
+
+def symlink_refused() -> PolicyFileRefused:
+    """The refusal of a symbolic link."""
+    return _refused("a symbolic link", "replace the link with the policy file itself (a link "
+                    "can point outside the repository, or at a device such as /dev/zero)")
+
+
+def _submodule() -> PolicyFileRefused:
+    return _refused("a submodule (a gitlink)", "remove the submodule and commit the policy as a "
+                    "file")
+
+
+def _directory() -> PolicyFileRefused:
+    return _refused("a directory", "move the directory away and commit the policy as a file")
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _link_on_path(root: str, relpath: str) -> bool:
+    """Whether the file or a directory on its way down from ``root`` is a symbolic link."""
+    current = root
+    for part in relpath.split("/"):
+        current = os.path.join(current, part)
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return True
+        except OSError:
+            return False
+    return False
+
+
+def read_file(path: str) -> bytes | None:
+    """The bytes of the regular file ``path``, or None when there is nothing there.
+
+    Opened without following a final symlink and without blocking (a named pipe cannot hang
+    it), then checked with ``fstat`` on the open file: anything but a regular file, or one over
+    the size limit, raises ``PolicyFileRefused`` before a byte is read. At most one byte over
+    the limit is ever read (a file that grows meanwhile).
+    """
+    flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        fd = os.open(path, flags)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        if os.path.islink(path):
+            raise symlink_refused() from exc
+        if os.path.isdir(path):
+            raise _directory() from exc
+        raise UsageError(f"cannot read policy file {path}: {exc.strerror or exc}") from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _refused(_kind(info.st_mode))
+        if info.st_size > MAX_POLICY_BYTES:
+            raise PolicyFileRefused(TOO_LARGE)
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_POLICY_BYTES:
+            chunk = os.read(fd, MAX_POLICY_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise UsageError(f"cannot read policy file {path}: {exc.strerror or exc}") from exc
+    finally:
+        os.close(fd)
+
+
+def glob_paths(pattern: str, paths: Sequence[str]) -> list[str]:
+    """The ``paths`` matching an include glob, sorted.
+
+    ``*``, ``?`` and ``[...]`` match within one path segment (a leading dot included), ``**``
+    matches any number of whole segments, and the match is case-sensitive.
+    """
+    parts = [p for p in pattern.split("/") if p not in ("", ".")]
+    return sorted(p for p in paths if _glob_parts(parts, p.split("/")))
+
+
+def _glob_parts(pattern: Sequence[str], path: Sequence[str]) -> bool:
+    if not pattern:
+        return not path
+    head, rest = pattern[0], pattern[1:]
+    if head == "**":
+        return any(_glob_parts(rest, path[i:]) for i in range(len(path) + 1))
+    return bool(path) and fnmatch.fnmatchcase(path[0], head) and _glob_parts(rest, path[1:])
+
+
+def glob_work_tree(root: str, pattern: str) -> list[str]:
+    """Files under ``root`` matching the include glob ``pattern`` (see ``glob_paths``)."""
+    absolute = os.path.isabs(pattern)
+    parts = [p for p in pattern.split("/") if p not in ("", ".")]
+    literal: list[str] = []
+    for part in parts[:-1]:
+        if _GLOB_CHARS.search(part) or part == "**":
+            break
+        literal.append(part)
+    start_rel = "/".join(literal)
+    start = os.path.join("/" if absolute else root, *literal)
+    if not os.path.isdir(start):
+        return []
+    found: list[str] = []
+    for directory, dirnames, filenames in os.walk(start):
+        dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        rel_dir = os.path.relpath(directory, start)
+        for name in filenames:
+            rel = name if rel_dir == "." else f"{rel_dir.replace(os.sep, '/')}/{name}"
+            full = f"{start_rel}/{rel}" if start_rel else rel
+            found.append("/" + full if absolute else full)
+    return sorted(p for p in found
+                  if _glob_parts(parts, [s for s in p.split("/") if s not in ("", ".")]))
+
+
+class WorkTreeSource:
+    """Policy files as they are on disk under ``root``.
+
+    A repository-relative path must not be, or lie under, a symbolic link (git never records a
+    file through one, and a link could leave the repository); an absolute path given on the
+    command line (``--policy /etc/vetgate/team.yaml``) is the user's choice and is resolved."""
+
+    def __init__(self, root: str) -> None:
+        self.root = os.path.abspath(root)
+
+    def read(self, relpath: str) -> bytes | None:
+        """The file's bytes, or None if it is absent; ``PolicyFileRefused`` if it is not a
+        regular file (or too large)."""
+        if os.path.isabs(relpath):
+            return read_file(os.path.realpath(relpath))
+        if _link_on_path(self.root, relpath):
+            raise symlink_refused()
+        return read_file(os.path.join(self.root, *relpath.split("/")))
+
+    def glob(self, pattern: str) -> list[str]:
+        """Files under the root matching the include glob ``pattern`` (see ``glob_paths``)."""
+        return glob_work_tree(self.root, pattern)
+
+    def describe(self, relpath: str) -> str:
+        """The repository-relative path (absolute for files outside the repository)."""
+        return relpath
+
+
+class GitSource:
+    """Policy files as git records them in commit ``rev``, or in the index when ``rev`` is None
+    (the hooks and ``check --staged``: the policy the commit will carry)."""
+
+    def __init__(self, root: str, rev: str | None) -> None:
+        self.root = root
+        self.rev = rev
+        if rev is None:
+            self.not_found_message = ("policy file not found in the index: stage it "
+                                      "(`git add`) so the commit carries it")
+        else:
+            self.not_found_message = (
+                f"policy file not found in commit {rev[:12]}: in range and CI modes the policy "
+                "is read from the base commit; commit the file there, or pick the commit with "
+                "--policy-ref"
+            )
+
+    def read(self, relpath: str) -> bytes | None:
+        """The file's bytes as git records them, or None when there is no entry at the path;
+        ``PolicyFileRefused`` for a symlink, submodule, directory or unmerged entry, or a blob
+        over the size limit (read at most one byte past it)."""
+        from vetgate.changes.entries import entries
+
+        entry = entries(self.root, self.rev, [relpath]).get(relpath)
+        return read_entry(self.root, entry)
+
+    @cached_property
+    def _files(self) -> list[str]:
+        from vetgate.changes.entries import index_files
+        from vetgate.changes.repo import list_tree_at
+
+        if self.rev is None:
+            return index_files(self.root)
+        return list_tree_at(self.root, self.rev)
+
+    def glob(self, pattern: str) -> list[str]:
+        """The recorded files matching the include glob ``pattern``."""
+        return glob_paths(pattern, self._files)
+
+    def describe(self, relpath: str) -> str:
+        """``path@sha12`` for a commit; the plain path for the index."""
+        return relpath if self.rev is None else f"{relpath}@{self.rev[:12]}"
+
+
+def read_entry(root: str, entry: Entry | None) -> bytes | None:
+    """The bytes of a git ``Entry`` (None: no entry), refusing what is not a regular file."""
+    from vetgate.changes.entries import (
+        MODE_GITLINK,
+        MODE_SYMLINK,
+        MODE_TREE,
+        read_blob_capped,
+    )
+
+    if entry is None:
+        return None
+    if entry.stage:
+        raise PolicyFileRefused("has unresolved merge conflicts in the index; resolve them and "
+                                "`git add` the file")
+    if entry.mode == MODE_SYMLINK:
+        raise symlink_refused()
+    if entry.mode == MODE_GITLINK:
+        raise _submodule()
+    if entry.mode == MODE_TREE:
+        raise _directory()
+    if not entry.regular:
+        raise _refused(f"an entry of mode {entry.mode}")
+    data = read_blob_capped(root, entry.oid, MAX_POLICY_BYTES + 1)
+    if len(data) > MAX_POLICY_BYTES:
+        raise PolicyFileRefused(TOO_LARGE)
+    return data

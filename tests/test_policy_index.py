@@ -1,0 +1,112 @@
+"""Class 9 of issue 17: the hooks and `check --staged` judge the policy the commit will carry
+(the index's), never an unstaged copy in the work tree; `git commit -a` and `git commit FILE`
+(a temporary index in GIT_INDEX_FILE) judge what they commit. Real git, real pre-commit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from conftest import GitRepo, make_repo
+from test_precommit_e2e import install_pre_commit, local_config
+
+AI_TRAILER = "Co-authored-by: Claude <noreply@anthropic.com>"
+POLICY = """\
+version: 1
+rules:
+  - id: payments
+    paths: ["payments/**"]
+    require:
+      forbid: "AI-written changes are not accepted in payments/; write this by hand."
+"""
+WEAK = """\
+version: 1
+rules:
+  - id: payments
+    paths: ["nothing-here/**"]
+    require:
+      forbid: "never"
+"""
+TIMEOUT = 120
+
+
+@pytest.fixture
+def hooked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(tmp_path / "pre-commit-home"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    repo = make_repo(tmp_path / "project")
+    repo.commit("Initial", {".vetgate.yaml": POLICY, ".pre-commit-config.yaml": local_config(),
+                            "payments/charge.py": "x = 1\n"})
+    install_pre_commit(repo)
+    return repo
+
+
+def git(repo: GitRepo, *args: str, env: Mapping[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=repo.path, env=dict(os.environ, **(env or {})),
+                          text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=TIMEOUT, check=False)
+
+
+def test_unstaged_weakened_policy_does_not_judge_the_commit(hooked: GitRepo) -> None:
+    hooked.write(".vetgate.yaml", WEAK)  # never staged, never committed
+    hooked.write("payments/charge.py", "x = 2\n")
+    hooked.git("add", "payments/charge.py")
+    before = hooked.head()
+    proc = git(hooked, "commit", "-m", f"Speed up\n\n{AI_TRAILER}")
+    assert proc.returncode != 0, proc.stdout
+    assert "AI-written changes are not accepted in payments/" in proc.stdout
+    assert hooked.head() == before
+
+
+def test_unstaged_builtin_false_does_not_stop_the_mark(hooked: GitRepo) -> None:
+    hooked.write(".vetgate.yaml", POLICY.replace("version: 1\n",
+                                                 "version: 1\norigin:\n  builtin: false\n"))
+    hooked.write("docs.md", "d\n")
+    hooked.git("add", "docs.md")
+    proc = git(hooked, "commit", "--no-verify", "-m", "Docs", env={"CLAUDECODE": "1"})
+    assert proc.returncode == 0, proc.stdout
+    assert "AI-Assisted: claude-code" in hooked.git("log", "-1", "--format=%B")
+
+
+def test_commit_all_judges_the_policy_it_commits(hooked: GitRepo) -> None:
+    """`git commit -a` commits the weakened policy with the change: the policy the commit
+    carries judges it (the base's policy and its vetgate-policy rule judge it in CI)."""
+    hooked.write(".vetgate.yaml", WEAK)
+    hooked.write("payments/charge.py", "x = 3\n")
+    proc = git(hooked, "commit", "-a", "-m", f"Speed up\n\n{AI_TRAILER}")
+    assert proc.returncode == 0, proc.stdout
+    assert hooked.git("show", "HEAD:.vetgate.yaml") == WEAK
+
+
+def test_commit_file_judges_the_committed_policy_not_the_staged_one(hooked: GitRepo) -> None:
+    """`git commit payments/charge.py` commits that file only, with a temporary index: a
+    weakened policy staged in the real index is not part of the commit and does not judge."""
+    hooked.write(".vetgate.yaml", WEAK)
+    hooked.git("add", ".vetgate.yaml")
+    hooked.write("payments/charge.py", "x = 4\n")
+    before = hooked.head()
+    proc = git(hooked, "commit", "-m", f"Speed up\n\n{AI_TRAILER}", "--", "payments/charge.py")
+    assert proc.returncode != 0, proc.stdout
+    assert "AI-written changes are not accepted in payments/" in proc.stdout
+    assert hooked.head() == before
+
+
+def test_check_staged_reads_the_index(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r")
+    repo.commit("Initial", {".vetgate.yaml": POLICY, "payments/charge.py": "x = 1\n"})
+    repo.write(".vetgate.yaml", WEAK)
+    repo.write("payments/charge.py", "x = 5\n")
+    repo.git("add", "payments/charge.py")
+    message = tmp_path / "MSG"
+    message.write_text(f"Speed up\n\n{AI_TRAILER}\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "vetgate", "check", "--staged",
+                           "--message-file", str(message)], cwd=repo.path, text=True,
+                          capture_output=True, env=dict(os.environ, NO_COLOR="1"), check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "AI-written changes are not accepted in payments/" in proc.stdout
