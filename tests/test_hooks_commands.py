@@ -354,11 +354,13 @@ def test_mark_respects_builtin_false(project: GitRepo, monkeypatch: pytest.Monke
     assert path.read_text(encoding="utf-8") == "Fix it\n"
 
 
-def test_commit_msg_asks_git_three_times(project: GitRepo, monkeypatch: pytest.MonkeyPatch
-                                         ) -> None:
+def test_commit_msg_asks_git_four_times(project: GitRepo, monkeypatch: pytest.MonkeyPatch
+                                        ) -> None:
     """Inside `git commit` (which exports the author and has checked both identities) the hook
-    starts three git processes, however many files are staged: one rev-parse for everything at
-    start, one `git var -l` for the identities and core.commentChar, one diff."""
+    starts four git processes, however many files are staged: one rev-parse for everything at
+    start, one ls-files for the index's policy entry (its bytes come from the work tree when
+    they are the index's), one `git var -l` for the identities and core.commentChar, one
+    diff."""
     from conftest import count_git_processes
 
     stage(project, {f"docs/f{n}.md": f"{n}\n" for n in range(10)})
@@ -366,7 +368,8 @@ def test_commit_msg_asks_git_three_times(project: GitRepo, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_AUTHOR_DATE", "@1700000000 +0000")
     with count_git_processes() as calls:
         assert main(["hook", "commit-msg", str(path)]) == 0
-    assert [_subcommand(call) for call in calls] == ["rev-parse", "var", "diff-index"], calls
+    assert [_subcommand(call) for call in calls] == ["rev-parse", "ls-files", "var",
+                                                     "diff-index"], calls
 
 
 def _subcommand(call: str) -> str:

@@ -4,19 +4,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from vetgate.policy.model import Policy
 
+if TYPE_CHECKING:
+    from vetgate.policy.files import GitSource
 
-def discover_at(root: str, rev: str | None) -> list[str] | None:
+
+def discover_at(root: str, rev: str | None, source: GitSource | None = None
+                ) -> list[str] | None:
     """The policy files of commit ``rev`` (None: the index): ``[".vetgate.yaml"]`` when git
     records anything at that path (the reader refuses what is not a regular file: a directory
     or a submodule there is exit 2, never the default policy), else None; a look-alike name
-    (``.vetgate.yml`` ...) is an error, as in the work tree. One git process."""
+    (``.vetgate.yml`` ...) is an error, as in the work tree. One git process; what it learns is
+    kept in ``source`` (which then need not ask again)."""
     from vetgate.changes.entries import entries
     from vetgate.policy.loader import DEFAULT_POLICY_FILE, NEAR_MISS_POLICY_FILES, near_miss_error
 
-    found = entries(root, rev, [DEFAULT_POLICY_FILE, *NEAR_MISS_POLICY_FILES])
+    names = [DEFAULT_POLICY_FILE, *NEAR_MISS_POLICY_FILES]
+    found = entries(root, rev, names)
+    if source is not None:
+        source.entries.update({name: found.get(name) for name in names})
     if DEFAULT_POLICY_FILE in found:
         return [DEFAULT_POLICY_FILE]
     for near_miss in NEAR_MISS_POLICY_FILES:
@@ -41,18 +50,19 @@ def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *
         if files is None:
             return load_default_policy()
         return load_policy(files, WorkTreeSource(root), root=root)
+    source = GitSource(root, rev)
     if explicit:
         files = discover(root, explicit)
         if files is None:  # pragma: no cover - discover raises for missing explicit files
             return load_default_policy()
     else:
-        found = discover_at(root, rev)
+        found = discover_at(root, rev, source)
         if found is None:
             if index:
                 _unstaged_policy(root)
             return load_default_policy()
         files = found
-    return load_policy(files, GitSource(root, rev), root=root)
+    return load_policy(files, source, root=root)
 
 
 def _unstaged_policy(root: str) -> None:

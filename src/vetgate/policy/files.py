@@ -207,6 +207,10 @@ class GitSource:
     def __init__(self, root: str, rev: str | None) -> None:
         self.root = root
         self.rev = rev
+        # Index only: the files whose work tree copy is not what the index holds.
+        self.work_tree_differs: list[str] = []
+        # What git records at each path asked so far (None: nothing), so a path is asked once.
+        self.entries: dict[str, Entry | None] = {}
         if rev is None:
             self.not_found_message = ("policy file not found in the index: stage it "
                                       "(`git add`) so the commit carries it")
@@ -223,8 +227,33 @@ class GitSource:
         over the size limit (read at most one byte past it)."""
         from vetgate.changes.entries import entries
 
-        entry = entries(self.root, self.rev, [relpath]).get(relpath)
+        if relpath not in self.entries:
+            self.entries.update(entries(self.root, self.rev, [relpath]))
+            self.entries.setdefault(relpath, None)
+        entry = self.entries[relpath]
+        if self.rev is None and not os.path.isabs(relpath):
+            if entry is None:
+                if os.path.lexists(os.path.join(self.root, *relpath.split("/"))):
+                    self.work_tree_differs.append(relpath)
+                return None
+            same = self._work_tree_copy(relpath, entry)
+            if same is not None:
+                return same  # the very bytes the index holds, without asking git for them
+            self.work_tree_differs.append(relpath)
         return read_entry(self.root, entry)
+
+    def _work_tree_copy(self, relpath: str, entry: Entry) -> bytes | None:
+        """The work tree's bytes when they are exactly the index's regular blob (same object
+        id: no need to ask git for it), else None (the work tree's copy differs)."""
+        if not entry.regular:
+            return None
+        try:
+            data = WorkTreeSource(self.root).read(relpath)
+        except VetgateError:
+            return None
+        if data is None or _blob_id(data, len(entry.oid)) != entry.oid:
+            return None
+        return data
 
     @cached_property
     def _files(self) -> list[str]:
@@ -242,6 +271,14 @@ class GitSource:
     def describe(self, relpath: str) -> str:
         """``path@sha12`` for a commit; the plain path for the index."""
         return relpath if self.rev is None else f"{relpath}@{self.rev[:12]}"
+
+
+def _blob_id(data: bytes, length: int) -> str:
+    """git's object id of a blob holding ``data`` (SHA-1, or SHA-256 for 64-digit ids)."""
+    import hashlib
+
+    digest = hashlib.sha256 if length == 64 else hashlib.sha1
+    return digest(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def read_entry(root: str, entry: Entry | None) -> bytes | None:
