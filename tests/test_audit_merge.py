@@ -106,6 +106,19 @@ def test_merge_refuses_what_is_not_a_report(tmp_path: Path, reports: list[Path],
     assert "--window belong to the audits that wrote them" in capsys.readouterr().err
 
 
+def test_merge_refuses_the_same_audit_twice(tmp_path: Path, reports: list[Path],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    copy = tmp_path / "copy.json"
+    copy.write_bytes(reports[0].read_bytes())
+    head = json.loads(reports[0].read_text())["head"][:12]
+    for twice in ([reports[0], reports[1], reports[0]], [reports[0], copy]):
+        assert main(["audit", "--merge", *map(str, twice)]) == 2
+        assert capsys.readouterr().err == (
+            f"vetgate: error: --merge: {reports[0]} and {twice[-1]} are the same audit (head "
+            f"{head}, range HEAD); merging both would count that history twice: give each "
+            "repository's report once\n")
+
+
 def test_examples_audit_a_matrix_and_merge() -> None:
     root = Path(__file__).resolve().parent.parent
     github = yaml.safe_load((root / "examples/github-audit-matrix.yml").read_text())

@@ -158,12 +158,29 @@ def _repository(path: str, data: Mapping[str, Any]) -> RepositoryRow:
     )
 
 
+def _refuse_twice(reports: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
+    """Exit 2 when two reports are one audit (the same head, range and dates): a file given
+    twice, a copy, or a repository audited twice would count its history twice."""
+    seen: dict[str, str] = {}
+    for path, data in reports:
+        if not data.get("head"):
+            continue
+        key = json.dumps([data.get(k) for k in ("head", "range", "since", "until")])
+        if key in seen:
+            raise UsageError(
+                f"--merge: {seen[key]} and {path} are the same audit (head "
+                f"{str(data['head'])[:12]}, range {data.get('range')}); merging both would "
+                "count that history twice: give each repository's report once")
+        seen[key] = path
+
+
 def merge_reports(paths: Sequence[str]) -> AuditReport:
     """One ``AuditReport`` from the JSON reports at ``paths`` (exit 2 when they cannot add)."""
     reports = [(path, _load(path)) for path in paths]
     _same(reports, "version", lambda d: d.get("version"))
     szz = _same(reports, "SZZ variant", lambda d: d["method"]["szz"])
     window = _same(reports, "window", lambda d: d["method"]["window_days"])
+    _refuse_twice(reports)
     failures = [(f"{i}:{path}", item) for i, (path, data) in enumerate(reports)
                 for item in data.get("failures", ())]
     first = _first_hours(failures)
