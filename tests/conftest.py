@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from fakehost import FakeHost, serve
+
 # No timing in any test (docs/development.md): hypothesis's per-example deadline and its
 # too-slow health check are timings, and a loaded CI machine turns them into false failures.
 settings.register_profile("vetgate", deadline=None,
@@ -149,3 +151,28 @@ def count_git_processes() -> Iterator[list[str]]:
             os.environ["PATH"] = old_path
             if log.exists():
                 calls.extend(log.read_text().splitlines())
+
+
+@pytest.fixture
+def host() -> Iterator[FakeHost]:
+    """A fake code host (GitHub/GitLab API) on 127.0.0.1 for one test (tests/fakehost.py)."""
+    yield from serve()
+
+
+DAY = 86_400
+T0 = 1_700_000_000  # 2023-11-14
+
+
+def at_day(day: float) -> dict[str, str]:
+    """Author and committer dates ``day`` days after T0, as the environment of a commit."""
+    ts = int(T0 + day * DAY)
+    return {"GIT_AUTHOR_DATE": f"{ts} +0000", "GIT_COMMITTER_DATE": f"{ts} +0000"}
+
+
+def agent_declaration() -> str:
+    """The agent-declaration trailer (``Key: value``) the hooks add in a Claude Code session."""
+    from vetgate.provenance.classify import agent_declaration_trailer
+
+    found = agent_declaration_trailer({"CLAUDECODE": "1"})
+    assert found is not None
+    return f"{found[0]}: {found[1]}"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo
+from conftest import at_day as _at
 from vetgate.audit.progress import Progress, format_duration
 from vetgate.commands.audit import parse_window
 from vetgate.errors import UsageError
@@ -23,11 +24,6 @@ rules:
     paths: ["src/auth/**"]
     require: {review: {count: 1}}
 """
-
-
-def _at(day: int) -> dict[str, str]:
-    ts = 1_700_000_000 + day * 86_400
-    return {"GIT_AUTHOR_DATE": f"{ts} +0000", "GIT_COMMITTER_DATE": f"{ts} +0000"}
 
 
 @pytest.fixture

@@ -9,17 +9,11 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo
+from conftest import at_day as _at
 from vetgate.changes.deploys import RELEASE_TAG
 from vetgate.main import main
 
 CLAUDE = "Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>"
-DAY = 86_400
-T0 = 1_700_000_000
-
-
-def _at(day: int) -> dict[str, str]:
-    ts = T0 + day * DAY
-    return {"GIT_AUTHOR_DATE": f"{ts} +0000", "GIT_COMMITTER_DATE": f"{ts} +0000"}
 
 
 def _audit(repo: GitRepo, tmp_path: Path, *args: str) -> dict[str, object]:

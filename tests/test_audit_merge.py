@@ -9,15 +9,11 @@ import pytest
 import yaml
 
 from conftest import GitRepo, make_repo
+from conftest import at_day as _at
 from vetgate.audit.stats import wilson_interval
 from vetgate.main import main
 
 CLAUDE = "Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>"
-
-
-def _at(day: int) -> dict[str, str]:
-    ts = 1_700_000_000 + day * 86_400
-    return {"GIT_AUTHOR_DATE": f"{ts} +0000", "GIT_COMMITTER_DATE": f"{ts} +0000"}
 
 
 def _history(repo: GitRepo, ai_fixed: int, human: int) -> None:

@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 
 from conftest import GitRepo
+from conftest import at_day as _at
 from vetgate.audit.html import render_html
 from vetgate.audit.pipeline import AuditOptions, pin_range, run_audit
 from vetgate.audit.report import render_markdown, render_text, to_json
@@ -22,8 +23,6 @@ from vetgate.changes.history import HistoryCommit, RevisionSelection
 from vetgate.policy.loader import load_policy_bytes
 from vetgate.provenance.model import CommitOrigin, ProvenanceContext
 
-DAY = 86_400
-T0 = 1_700_000_000  # 2023-11-14
 CLAUDE = "Co-Authored-By: Claude <noreply@anthropic.com>"
 POLICY = b"""\
 version: 1
@@ -45,11 +44,6 @@ def stand_in(item: HistoryCommit, context: ProvenanceContext) -> CommitOrigin:
     if commit.author.email == "u@example.org":
         return CommitOrigin(commit.sha, "unknown", "human")
     return CommitOrigin(commit.sha, "human", "human")
-
-
-def _at(day: float) -> dict[str, str]:
-    ts = int(T0 + day * DAY)
-    return {"GIT_AUTHOR_DATE": f"{ts} +0000", "GIT_COMMITTER_DATE": f"{ts} +0000"}
 
 
 def _lines(prefix: str, count: int) -> str:

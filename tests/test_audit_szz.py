@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo
+from conftest import DAY, T0, GitRepo
+from conftest import at_day as _at
 from vetgate.audit.szz import (
     FixCommit,
     blame_fix,
@@ -23,14 +24,6 @@ from vetgate.audit.szz import (
 from vetgate.changes import history
 from vetgate.changes.history import CommitFacts
 from vetgate.errors import UsageError
-
-DAY = 86_400
-T0 = 1_700_000_000
-
-
-def _at(day: float) -> dict[str, str]:
-    ts = int(T0 + day * DAY)
-    return {"GIT_AUTHOR_DATE": f"{ts} +0000", "GIT_COMMITTER_DATE": f"{ts} +0000"}
 
 
 def _lines(*items: str) -> str:

@@ -10,7 +10,6 @@ Everything runs on real repositories with real git; the GitHub API is the local 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 
 from adversarial.harness import CLAUDE_TRAILER, Outcome, ai_message, assert_decided, check
 from conftest import GitRepo
-from fakehost import FakeHost, serve
+from fakehost import FakeHost
 from vetgate.main import main
 
 POLICY = """\
@@ -304,11 +303,6 @@ def test_include_added_by_the_change_does_not_apply(gated: GitRepo, capsys: Any)
 # --- CI: review evidence from the (fake) GitHub API ---------------------------------------------
 
 PR_PATH = "/repos/acme/web/pulls/7"
-
-
-@pytest.fixture
-def host() -> Iterator[FakeHost]:
-    yield from serve()
 
 
 class PullRequest:

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 import yaml
 
 from conftest import GitRepo
-from fakehost import FakeHost, Reply, serve
+from fakehost import FakeHost, Reply
 from vetgate.main import main
 
 PR = "/repos/acme/web/pulls/42"
@@ -34,11 +33,6 @@ rules:
     require:
       review: {count: 1, from: [security]}
 """
-
-
-@pytest.fixture
-def host() -> Iterator[FakeHost]:
-    yield from serve()
 
 
 class PullRequest:

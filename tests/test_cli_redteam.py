@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ import pytest
 
 from adversarial.harness import Outcome, assert_decided, run_main
 from conftest import GitRepo
-from fakehost import FakeHost, Reply, serve
+from fakehost import FakeHost, Reply
 from vetgate.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -434,11 +433,6 @@ def test_environment_evidence_is_not_repeated(gated: GitRepo, capsys: Any,
 # --- CI: a run that cannot finish must not leave the required status as it was -------------------
 
 PR_PATH = "/repos/acme/web/pulls/42"
-
-
-@pytest.fixture
-def host() -> Iterator[FakeHost]:
-    yield from serve()
 
 
 def _pull_request(gated: GitRepo, host: FakeHost, tmp_path: Path,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import GitRepo, make_repo
+from conftest import agent_declaration as _declaration
 from vetgate.main import main
 
 AI_TRAILER = "Co-authored-by: Claude <noreply@anthropic.com>"
@@ -159,14 +160,6 @@ def test_commit_msg_broken_policy_is_undecided(project: GitRepo,
 
 
 # --- prepare-commit-msg -------------------------------------------------------------------------
-
-
-def _declaration() -> str:
-    from vetgate.provenance.classify import agent_declaration_trailer
-
-    found = agent_declaration_trailer({"CLAUDECODE": "1"})
-    assert found is not None
-    return f"{found[0]}: {found[1]}"
 
 
 def test_mark_in_agent_shell(project: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:

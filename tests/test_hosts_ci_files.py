@@ -4,14 +4,13 @@ and the status fallback the action runs when vetgate cannot decide."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from fakehost import FakeHost, Reply, serve
+from fakehost import FakeHost, Reply
 from vetgate.hosts.status import main as status_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,11 +89,6 @@ def test_gitlab_example_includes_the_template() -> None:
 
 
 # --- the status fallback -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def host() -> Iterator[FakeHost]:
-    yield from serve()
 
 
 def actions_env(tmp_path: Path, host: FakeHost, monkeypatch: pytest.MonkeyPatch) -> None:

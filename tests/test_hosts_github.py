@@ -3,14 +3,14 @@ serves recorded-shape REST JSON; commits come from real git repositories."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from itertools import count
 from typing import Any
 
 import pytest
 
 from conftest import GitRepo
-from fakehost import FakeHost, Reply, serve
+from fakehost import FakeHost, Reply
 from vetgate.changes.model import Commit, Identity
 from vetgate.errors import HostError
 from vetgate.hosts.ci import HostClient, client_for
@@ -20,11 +20,6 @@ PR = "/repos/acme/web/pulls/42"
 HEAD = "a" * 40
 OLD = "9" * 40
 _ids = count(1)
-
-
-@pytest.fixture
-def host() -> Iterator[FakeHost]:
-    yield from serve()
 
 
 class Sleeps(list[float]):

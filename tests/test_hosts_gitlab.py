@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from fakehost import FakeHost, Reply, serve
+from fakehost import FakeHost, Reply
 from vetgate.changes.model import Commit, Identity
 from vetgate.errors import HostError
 from vetgate.hosts.ci import HostClient, client_for
@@ -15,11 +15,6 @@ from vetgate.hosts.model import CIContext
 
 MR = "/projects/1234/merge_requests/7"
 HEAD = "a" * 40
-
-
-@pytest.fixture
-def host() -> Iterator[FakeHost]:
-    yield from serve()
 
 
 def gitlab(host: FakeHost, env: Mapping[str, str] | None = None, *, project: str = "1234",

@@ -4,13 +4,12 @@ real server on 127.0.0.1."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fakehost import FakeHost, Reply, serve
+from fakehost import FakeHost, Reply
 from vetgate.errors import HostError, UsageError
 from vetgate.hosts.http import (
     USER_AGENT,
@@ -20,11 +19,6 @@ from vetgate.hosts.http import (
     link_target,
     redact,
 )
-
-
-@pytest.fixture
-def host() -> Iterator[FakeHost]:
-    yield from serve()
 
 
 class Sleeps(list[float]):

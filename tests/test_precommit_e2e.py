@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from conftest import GitRepo, make_repo
+from conftest import agent_declaration as _declaration
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 AI_TRAILER = "Co-authored-by: Claude <noreply@anthropic.com>"
@@ -157,14 +158,6 @@ def test_commit_a_temporary_index(project: GitRepo) -> None:
 
 
 # --- prepare-commit-msg -------------------------------------------------------------------------
-
-
-def _declaration() -> str:
-    from vetgate.provenance.classify import agent_declaration_trailer
-
-    found = agent_declaration_trailer({"CLAUDECODE": "1"})
-    assert found is not None
-    return f"{found[0]}: {found[1]}"
 
 
 def test_mark_adds_trailer_in_agent_shell(project: GitRepo) -> None:

@@ -20,16 +20,17 @@ from typing import Any
 
 import pytest
 
-from adversarial.harness import CLAUDE_TRAILER, Outcome, assert_decided, check, isolated_environment
+from adversarial.harness import (
+    CLAUDE_TRAILER,
+    PAYMENTS_POLICY,
+    Outcome,
+    assert_decided,
+    check,
+    isolated_environment,
+)
 from conftest import GitRepo, make_repo
 
-POLICY = """\
-version: 1
-rules:
-  - id: payments
-    paths: ["payments/**"]
-    require: {forbid: "AI-written changes are not accepted in payments/"}
-"""
+POLICY = PAYMENTS_POLICY
 
 FOOTER = "🤖 Generated with [Claude Code](https://claude.com/claude-code)"
 BLOCK, PASS = 1, 0
