@@ -417,7 +417,7 @@ def test_range_in_empty_repository(repo: GitRepo) -> None:
         range_change(str(repo.path), "HEAD", "HEAD")
     assert str(info.value) == (
         "HEAD does not point at a commit yet (no commit on this branch); make the first "
-        "commit, or check the staged change with --staged"
+        "commit (`vetgate check --staged` judges what is staged until then)"
     )
 
 
@@ -562,3 +562,14 @@ def test_history_change_judges_a_branch_from_its_root(tmp_path: Path) -> None:
                     str(tmp_path / "clone")], check=True, capture_output=True)
     with pytest.raises(GitError, match=r"the clone is shallow; fetch the whole history"):
         history_change(str(tmp_path / "clone"), "HEAD")
+
+
+def test_replay_on_an_unborn_head_names_no_option_it_lacks(repo: GitRepo,
+                                                           capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    from vetgate.main import main
+
+    assert main(["replay", "-C", str(repo.path)]) == 2
+    assert capsys.readouterr().err == (
+        "vetgate: error: HEAD does not point at a commit yet (no commit on this branch); make the "
+        "first commit (`vetgate check --staged` judges what is staged until then)\n")

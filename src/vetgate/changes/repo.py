@@ -52,7 +52,7 @@ def _unknown_rev(root: str, rev: str) -> GitError:
     if rev == "HEAD":
         return GitError(
             "HEAD does not point at a commit yet (no commit on this branch); make the first "
-            "commit, or check the staged change with --staged"
+            "commit (`vetgate check --staged` judges what is staged until then)"
         )
     # Bytes that are not UTF-8 arrive as surrogate escapes; show them as \xNN, never raw.
     shown = rev.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
