@@ -265,3 +265,26 @@ def test_a_staged_commit_is_judged_on_the_index_content(repo: GitRepo, capsys: A
     (rule,) = [r for r in data["results"] if r["rule"] == "code"]
     assert rule["requirements"][0]["details"] == [
         "src/acme/billing.py ← tests/test_invoices.py (import: imports acme.billing)"]
+
+
+def test_a_private_python_module_is_tested_without_its_underscore(
+        repo: GitRepo, capsys: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """click: src/click/_compat.py is tested by tests/test_compat.py; a new private module's
+    test is suggested as tests/test_termui_impl.py, not tests/test__termui_impl.py."""
+    base = _setup(repo, {"src/acme/_compat.py": "x = 1\n", "src/acme/_termui_impl.py": "x = 1\n",
+                         "src/acme/termui.py": "x = 1\n", "tests/test_compat.py": "t\n",
+                         "tests/test_termui.py": "t\n"})
+    _ai(repo, {"src/acme/_compat.py": "x = 2\n", "tests/test_compat.py": "t = 2\n"})
+    code, requirement = _check(repo, base, capsys, monkeypatch)
+    assert code == 0, requirement
+    assert requirement["details"] == [
+        "src/acme/_compat.py ← tests/test_compat.py (name: test_x.py / x_test.py in the mirrored "
+        "tests/ tree)"]
+    base = repo.head()
+    _ai(repo, {"src/acme/_termui_impl.py": "x = 2\n"})
+    code, requirement = _check(repo, base, capsys, monkeypatch)
+    assert code == 1
+    assert requirement["message"] == (
+        "Add or update a test related to each changed source file in this change: "
+        "src/acme/_termui_impl.py (no test named after it in the repository; add one, e.g. "
+        "tests/test_termui_impl.py, or change a test that imports it)")

@@ -58,7 +58,10 @@ def _test_stems(lang: str, stem: str, ext: str) -> tuple[set[str], str]:
     """Test file names for a source named ``stem + ext``, and the convention's wording."""
     upper = stem[:1].upper() + stem[1:]
     if lang == "python":
-        return {f"test_{stem}.py", f"{stem}_test.py"}, "test_x.py / x_test.py"
+        # A private module (_compat.py) is usually tested as test_compat.py.
+        bare = stem.lstrip("_") or stem
+        return ({f"test_{stem}.py", f"{stem}_test.py", f"test_{bare}.py", f"{bare}_test.py"},
+                "test_x.py / x_test.py")
     if lang == "go":
         return {f"{stem}_test.go"}, "x_test.go"
     if lang == "js":
@@ -308,7 +311,8 @@ def suggested_test(source: str, repo_files: Sequence[str] = (),
             return beside
     join = posixpath.join
     if lang == "python":
-        return join("tests", *[p for p in _parts(folder) if p != "src"], f"test_{name}")
+        return join("tests", *[p for p in _parts(folder) if p != "src"],
+                    f"test_{name.lstrip('_') or name}")
     if lang == "go":
         return join(folder, f"{stem}_test.go")
     if lang == "js":
@@ -353,10 +357,14 @@ def _beside_sibling(source: str, repo_files: Sequence[str], tests: TestIndex) ->
     folder, name = posixpath.split(source)
     stem = posixpath.splitext(name)[0]
     lang = language(source)
+    if lang == "python":  # tests name a private module without its underscores
+        stem = stem.lstrip("_") or stem
     for sibling in repo_files:
         if sibling == source or posixpath.dirname(sibling) != folder or language(sibling) != lang:
             continue
         sibling_stem = posixpath.splitext(posixpath.basename(sibling))[0]
+        if lang == "python":
+            sibling_stem = sibling_stem.lstrip("_") or sibling_stem
         for test in tests.candidates(sibling):
             test_folder, test_name = posixpath.split(test)
             if name_relation(sibling, test) and sibling_stem in test_name:
