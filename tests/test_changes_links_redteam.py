@@ -92,8 +92,7 @@ def test_many_files_moved_and_edited_in_one_commit_above_the_default_limit(
     files = {f"lib/m{i:04d}.py": f"value_{i} = compute({i})\nother_{i} = value_{i} * 2\n"
              f"third_{i} = str(other_{i})\n" for i in range(1100)}
     gated.commit(ai_message("many helpers"), files)
-    for name in files:
-        gated.git("mv", name, name.replace("lib/", "payments/"))
+    gated.git("mv", "--", *files, "payments/")  # one git mv for all: lib/X -> payments/X
     gated.commit("move them", {name.replace("lib/", "payments/"): content + "# moved\n"
                                for name, content in files.items()})
     outcome = check(gated.path, capsys, "--base", base)
