@@ -369,7 +369,8 @@ def test_json_report_has_the_documented_fields_in_order(gated: GitRepo, capsys: 
     gated.commit(ai_message("touch"), {"payments/p.py": "x\n"})
     data = _json_report(["--base", base], capsys)
     assert list(data) == ["version", "verdict", "base", "head", "mode", "ci", "policy_files",
-                          "commits", "changes", "results", "warnings"]
+                          "policy_source", "policy_notes", "commits", "changes", "results",
+                          "warnings"]
     assert list(data["commits"][0]) == ["sha", "origin", "counts_as", "tools", "subject",
                                         "evidence"]
     assert list(data["commits"][0]["evidence"][0]) == ["detector", "kind", "tool", "detail",

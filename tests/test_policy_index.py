@@ -110,3 +110,68 @@ def test_check_staged_reads_the_index(tmp_path: Path) -> None:
                           capture_output=True, env=dict(os.environ, NO_COLOR="1"), check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "AI-written changes are not accepted in payments/" in proc.stdout
+
+
+# --- class 13: every report says which policy judged ----------------------------------------------
+
+FORMATS = ("text", "json", "markdown", "sarif", "github", "junit", "codequality")
+
+
+def _check(repo: GitRepo, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "vetgate", "check", *args], cwd=repo.path,
+                          text=True, capture_output=True, env=dict(os.environ, NO_COLOR="1"),
+                          check=False)
+
+
+@pytest.fixture
+def policy_added_by_the_change(tmp_path: Path) -> tuple[GitRepo, str]:
+    """The base has no policy; the change adds one, with an AI change to payments/ (codequality
+    needs an unmet requirement, here a pending review, to have an issue to carry the line)."""
+    repo = make_repo(tmp_path / "r")
+    base = repo.commit("Initial", {"payments/charge.py": "x = 1\n"})
+    repo.commit(f"Add policy and speed up\n\n{AI_TRAILER}",
+                {".vetgate.yaml": POLICY, "payments/charge.py": "x = 2\n"})
+    return repo, base
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_report_names_the_default_and_the_head_policy(
+        policy_added_by_the_change: tuple[GitRepo, str], fmt: str) -> None:
+    """The base has no policy: the built-in default judges (a change cannot choose its own
+    gate; its new policy needs a policy-owner review) and every format says so, and that the
+    head's policy applies after merge."""
+    repo, base = policy_added_by_the_change
+    proc = _check(repo, "--base", base, "--format", fmt)
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # the default's rules are pending
+    assert f"built-in default: the base commit {base[:12]} has no .vetgate.yaml" in proc.stdout
+    assert ("the head changes .vetgate.yaml; the base's policy judged this change, the head's "
+            "applies after merge") in proc.stdout
+
+
+def test_json_policy_source_explains_empty_policy_files(
+        policy_added_by_the_change: tuple[GitRepo, str]) -> None:
+    import json
+
+    repo, base = policy_added_by_the_change
+    data = json.loads(_check(repo, "--base", base, "--format", "json").stdout)
+    assert data["policy_files"] == []
+    assert data["policy_source"] == (f"built-in default: the base commit {base[:12]} has no "
+                                     ".vetgate.yaml")
+    head = repo.head()
+    data = json.loads(_check(repo, "--base", head, "--format", "json").stdout)
+    assert data["policy_files"] == [".vetgate.yaml"]
+    assert data["policy_source"] == f".vetgate.yaml@{head[:12]} (base)"
+    assert data["policy_notes"] == []
+
+
+def test_staged_report_names_the_index_and_a_differing_work_tree(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r")
+    repo.commit("Initial", {".vetgate.yaml": POLICY, "payments/charge.py": "x = 1\n"})
+    repo.write(".vetgate.yaml", WEAK)
+    repo.write("payments/charge.py", "x = 5\n")
+    repo.git("add", "payments/charge.py")
+    proc = _check(repo, "--staged")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "· policy: .vetgate.yaml (index: the policy the commit will carry)\n" in proc.stdout
+    assert ("· note: the work tree's .vetgate.yaml differs from the index; the index's copy "
+            "(what the commit will carry) judged\n") in proc.stdout

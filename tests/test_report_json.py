@@ -27,8 +27,8 @@ from vetgate.engine.result import CheckResult, RequirementResult, RuleResult
 from vetgate.provenance.model import CommitOrigin, Evidence
 from vetgate.report.json import render
 
-TOP_KEYS = ["version", "verdict", "base", "head", "mode", "ci", "policy_files", "commits",
-            "changes", "results", "warnings"]
+TOP_KEYS = ["version", "verdict", "base", "head", "mode", "ci", "policy_files", "policy_source",
+            "policy_notes", "commits", "changes", "results", "warnings"]
 COMMIT_KEYS = ["sha", "origin", "counts_as", "tools", "subject", "evidence"]
 EVIDENCE_KEYS = ["detector", "kind", "tool", "detail", "where", "source"]
 RULE_EVIDENCE_KEYS = [*EVIDENCE_KEYS, "commit", "subject"]  # a rule's evidence names its commit

@@ -59,3 +59,9 @@ class CheckResult:
     ci: bool = False  # evaluated with CI authority (review evidence from the code host)
     warnings: tuple[str, ...] = ()  # e.g. uncovered AI-origin files under ``coverage: warn``
     warn_only: bool = False  # --warn-only: reported, never blocks
+    # Which policy judged, in one line: file(s) and where they were read (``.vetgate.yaml@<sha>
+    # (base)``, ``(index)``, ``(work tree)``), or the built-in default and why.
+    policy_source: str = ""
+    # One line each: the head changes the policy (it applies after merge); the work tree's copy
+    # differs from the index's, which judged.
+    policy_notes: tuple[str, ...] = ()

@@ -402,6 +402,20 @@ def undecided(result: CheckResult) -> str | None:
     return None
 
 
+def _with_policy_source(result: CheckResult, policy: Policy, mode: str, rev: str | None,
+                        request: CheckRequest, differs: Sequence[str]) -> CheckResult:
+    """``result`` saying which policy judged, and when the head's or the work tree's differs."""
+    from dataclasses import replace
+
+    from vetgate.gate.policy import head_policy_note, policy_source, work_tree_note
+
+    notes = [work_tree_note(differs)]
+    if mode in ("range", "ci"):
+        notes.append(head_policy_note(policy, [p for f in result.files for p in f.change.paths]))
+    source = policy_source(policy, mode, rev, bool(request.policy), request.policy_ref)
+    return replace(result, policy_source=source, policy_notes=tuple(n for n in notes if n))
+
+
 def evaluate_request(request: CheckRequest) -> Evaluation:
     """Gather everything ``request`` asks for and evaluate it (no printing).
 
@@ -420,9 +434,11 @@ def evaluate_request(request: CheckRequest) -> Evaluation:
 
         ci_context = detect(request.env)
         client = client_for(ci_context, request.env)
+    differs: list[str] = []
     if mode == "staged":
         # The hooks and --staged judge the policy the commit will carry: the index's.
-        policy = load_policy_at(root, request.policy, request.policy_ref, index=True)
+        policy_rev = request.policy_ref
+        policy = load_policy_at(root, request.policy, policy_rev, index=True, differs=differs)
         change = _staged(request, root, policy)
     else:
         change, policy_rev = _collect(request, root, mode, ci_context)
@@ -449,6 +465,7 @@ def evaluate_request(request: CheckRequest) -> Evaluation:
         labels=labels, reviews=reviews, ci=mode == "ci", client=client,
     )
     result = judge(root, policy, change, evidence, warn_only=request.warn_only)
+    result = _with_policy_source(result, policy, mode, policy_rev, request, differs)
     reason = undecided(result)
     if reason is not None:
         raise HostError(reason)

@@ -36,11 +36,12 @@ def discover_at(root: str, rev: str | None, source: GitSource | None = None
 
 
 def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *,
-                   index: bool = False) -> Policy:
+                   index: bool = False, differs: list[str] | None = None) -> Policy:
     """Load the policy: ``explicit`` files or the discovered one, from the work tree (``rev``
     None), from the index (``index``: what the pending commit will carry) or from commit
     ``rev``; the packaged default policy when there is none there. Every file is read through
-    ``vetgate.policy.files`` (regular files only, size-capped)."""
+    ``vetgate.policy.files`` (regular files only, size-capped). From the index, the files whose
+    work tree copy differs are added to ``differs``."""
     from vetgate.policy.files import GitSource
     from vetgate.policy.loader import WorkTreeSource, discover, load_default_policy, load_policy
 
@@ -62,7 +63,11 @@ def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *
                 _unstaged_policy(root)
             return load_default_policy()
         files = found
-    return load_policy(files, source, root=root)
+    try:
+        return load_policy(files, source, root=root)
+    finally:
+        if differs is not None:
+            differs.extend(source.work_tree_differs)
 
 
 def _unstaged_policy(root: str) -> None:
@@ -110,3 +115,45 @@ def load_policy_spec(root: str, spec: str) -> tuple[Policy, str]:
                          "(e.g. old-policy.yaml) or a revision (e.g. HEAD, origin/main)")
     policy = load_policy_at(root, None, sha)
     return policy, describe_policy(policy, sha, spec)
+
+
+def policy_source(policy: Policy, mode: str, rev: str | None, explicit: bool,
+                  policy_ref: str | None = None) -> str:
+    """The one line every report prints about the policy that judged: its files and where
+    they were read (a commit, the index, the work tree), or the built-in default and why."""
+    files = ", ".join(policy.files)
+    if mode == "staged" and rev is None and not explicit:
+        return (f"{files} (index: the policy the commit will carry)" if files else
+                "built-in default: the index has no .vetgate.yaml")
+    if rev is None:
+        return (f"{files} (work tree)" if files else
+                "built-in default: the work tree has no .vetgate.yaml")
+    role = "base" if mode in ("range", "ci") and not policy_ref else "--policy-ref"
+    shown = rev[:12] if len(rev) in (40, 64) and all(c in "0123456789abcdef" for c in rev) else rev
+    if not files:
+        return f"built-in default: the {role} commit {shown} has no .vetgate.yaml"
+    return f"{files}@{shown} ({role})"
+
+
+def head_policy_note(policy: Policy, changed: Sequence[str]) -> str | None:
+    """One line when the change edits the policy (a file the built-in ``vetgate-policy`` rule
+    covers, or a policy look-alike): the base's policy judged, the head's applies after merge."""
+    from vetgate.policy.model import BUILTIN_POLICY_RULE_ID
+
+    touched = [path for path in changed
+               if path.rsplit("/", 1)[-1].lower().startswith(".vetgate") or (
+                   policy.matcher is not None
+                   and BUILTIN_POLICY_RULE_ID in policy.matcher.rules_for(path))]
+    if not touched:
+        return None
+    shown = ", ".join(touched[:3]) + (f" and {len(touched) - 3} more" if len(touched) > 3 else "")
+    return (f"the head changes {shown}; the base's policy judged this change, the head's "
+            "applies after merge")
+
+
+def work_tree_note(differs: Sequence[str]) -> str | None:
+    """One line when the work tree's policy files are not what the index holds."""
+    if not differs:
+        return None
+    return (f"the work tree's {', '.join(differs)} differs from the index; the index's copy "
+            "(what the commit will carry) judged")

@@ -24,6 +24,15 @@ def severity(rule: RuleResult, requirement: RequirementResult, *, warn_only: boo
     return "major" if warn_only else "blocker"
 
 
+def _policy_content(result: CheckResult) -> dict[str, Any]:
+    """``content.body`` (Code Climate's free text): which policy judged, and its notes."""
+    if not result.policy_source:
+        return {}
+    body = " ".join([f"Judged by the policy {result.policy_source}.",
+                     *(f"Note: {n}." for n in result.policy_notes)])
+    return {"content": {"body": encodable(body)}}
+
+
 def issues(result: CheckResult) -> list[dict[str, Any]]:
     """The Code Quality issues as plain JSON data."""
     out: list[dict[str, Any]] = []
@@ -43,6 +52,7 @@ def issues(result: CheckResult) -> list[dict[str, Any]]:
                     "fingerprint": fingerprint(rule.rule, path, requirement.kind),
                     "severity": severity(rule, requirement, warn_only=result.warn_only),
                     "location": {"path": encodable(path), "lines": {"begin": line}},
+                    **_policy_content(result),
                 })
     return out
 

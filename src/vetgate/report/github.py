@@ -152,6 +152,10 @@ def _pass_summary(result: CheckResult) -> str:
 def render(result: CheckResult) -> str:
     """Workflow commands, one per line; a blocked check ends with a plain verdict line."""
     lines = [a.command() for a in collect_annotations(result)]
+    if result.policy_source:
+        # Plain lines, not commands: they must not take annotation slots.
+        lines.append(f"vetgate policy: {escape_data(result.policy_source)}")
+        lines.extend(f"vetgate note: {escape_data(note)}" for note in result.policy_notes)
     if result.verdict == "fail":
         # Plain text, not a command: it must not take one of the ten error slots.
         lines.append(f"{verdict_line(result)} (details in the step summary)")

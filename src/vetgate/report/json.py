@@ -110,6 +110,8 @@ def to_json(result: CheckResult) -> dict[str, Any]:
         "mode": result.mode,
         "ci": result.ci,
         "policy_files": list(result.policy_files),
+        "policy_source": encodable(result.policy_source),
+        "policy_notes": [encodable(n) for n in result.policy_notes],
         "commits": [commit_to_json(c) for c in result.commits],
         "changes": [change_to_json(f) for f in result.files],
         "results": [rule_to_json(r) for r in result.results],

@@ -96,7 +96,10 @@ def render(result: CheckResult) -> str:
         "base": result.base or "",
         "head": result.head or "",
         "policy_files": xml_text(", ".join(result.policy_files)),
+        "policy_source": xml_text(result.policy_source),
     }
+    for number, note in enumerate(result.policy_notes, 1):
+        facts[f"policy_note_{number}"] = xml_text(note)
     for name, value in facts.items():
         ET.SubElement(properties, "property", {"name": name, "value": value})
     for rule in result.results:

@@ -85,8 +85,12 @@ def _files_cell(paths: Sequence[str]) -> str:
 
 def _summary(result: CheckResult) -> str:
     text = change_summary(result, range_style="`{}`") or "No changed files"
-    if result.policy_files:
+    if result.policy_source:
+        text += " · policy: " + escape(result.policy_source)
+    elif result.policy_files:
         text += " · policy: " + ", ".join(escape(p) for p in result.policy_files)
+    for note in result.policy_notes:
+        text += "  \n" + escape(f"Note: {note}")
     return text
 
 

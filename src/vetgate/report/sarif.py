@@ -145,6 +145,8 @@ def to_sarif(result: CheckResult) -> dict[str, Any]:
                 "head": result.head,
                 "mode": result.mode,
                 "policyFiles": list(result.policy_files),
+                "policySource": encodable(result.policy_source),
+                "policyNotes": [encodable(n) for n in result.policy_notes],
                 "warnings": [encodable(w) for w in result.warnings],
             },
         }],

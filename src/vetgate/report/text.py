@@ -139,6 +139,9 @@ def render(result: CheckResult, *, color: bool = False) -> str:
         lines.append(settled)
     for note in result.warnings:
         lines.append(f"{paint('yellow', WARN_MARK)} warning: {printable(note)}")
+    if result.policy_source:
+        lines.append(f"· policy: {printable(result.policy_source)}")
+    lines.extend(f"· note: {printable(note)}" for note in result.policy_notes)
     if lines[-1] != "":
         lines.append("")
     verdict = verdict_line(result)
