@@ -99,7 +99,9 @@ def test_every_lookalike_in_every_mark_still_marks(lookalike: str, target: str) 
         assert _is_ai(disguised), disguised
 
 
-@settings(max_examples=400, deadline=None)
+# 100 examples, not 400: every single look-alike in every mark is checked exhaustively by
+# test_every_lookalike_in_every_mark_still_marks above; this property only adds the mixing.
+@settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_any_mix_of_lookalikes_still_marks(data: st.DataObject) -> None:
     mark = data.draw(st.sampled_from(MARKS))
