@@ -97,17 +97,22 @@ def test_commit_file_judges_the_committed_policy_not_the_staged_one(hooked: GitR
     assert hooked.head() == before
 
 
-def test_check_staged_reads_the_index(tmp_path: Path) -> None:
+@pytest.fixture
+def weakened_work_tree(tmp_path: Path) -> GitRepo:
+    """A staged change to payments/ beside an unstaged, weakened .vetgate.yaml."""
     repo = make_repo(tmp_path / "r")
     repo.commit("Initial", {".vetgate.yaml": POLICY, "payments/charge.py": "x = 1\n"})
     repo.write(".vetgate.yaml", WEAK)
     repo.write("payments/charge.py", "x = 5\n")
     repo.git("add", "payments/charge.py")
+    return repo
+
+
+def test_check_staged_reads_the_index(weakened_work_tree: GitRepo, tmp_path: Path) -> None:
+    repo = weakened_work_tree
     message = tmp_path / "MSG"
     message.write_text(f"Speed up\n\n{AI_TRAILER}\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "vetgate", "check", "--staged",
-                           "--message-file", str(message)], cwd=repo.path, text=True,
-                          capture_output=True, env=dict(os.environ, NO_COLOR="1"), check=False)
+    proc = _check(repo, "--staged", "--message-file", str(message))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "AI-written changes are not accepted in payments/" in proc.stdout
 
@@ -164,13 +169,9 @@ def test_json_policy_source_explains_empty_policy_files(
     assert data["policy_notes"] == []
 
 
-def test_staged_report_names_the_index_and_a_differing_work_tree(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "r")
-    repo.commit("Initial", {".vetgate.yaml": POLICY, "payments/charge.py": "x = 1\n"})
-    repo.write(".vetgate.yaml", WEAK)
-    repo.write("payments/charge.py", "x = 5\n")
-    repo.git("add", "payments/charge.py")
-    proc = _check(repo, "--staged")
+def test_staged_report_names_the_index_and_a_differing_work_tree(weakened_work_tree: GitRepo
+                                                                 ) -> None:
+    proc = _check(weakened_work_tree, "--staged")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "· policy: .vetgate.yaml (index: the policy the commit will carry)\n" in proc.stdout
     assert ("· note: the work tree's .vetgate.yaml differs from the index; the index's copy "
