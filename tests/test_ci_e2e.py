@@ -224,6 +224,36 @@ def test_pr_dropping_its_own_rule_is_judged_by_the_base_policy(pr: PullRequest) 
     assert policy_rule and policy_rule[0]["status"] == "fail"
 
 
+def test_ci_report_says_the_base_policy_judged_and_the_head_changes_it(pr: PullRequest) -> None:
+    weakened = POLICY.split("rules:")[0] + "rules: []\n"
+    pr.commit(f"drop the auth rule\n\n{CLAUDE}\n", {".vetgate.yaml": weakened})
+    _code, data = pr.check()
+    assert data is not None
+    assert data["policy_source"] == f".vetgate.yaml@{pr.base[:12]} (base)"
+    assert data["policy_notes"] == ["the head changes .vetgate.yaml; the base's policy judged "
+                                    "this change, the head's applies after merge"]
+
+
+@pytest.mark.parametrize("kind", ["directory", "submodule"])
+def test_ci_refuses_a_base_policy_that_is_not_a_file(pr: PullRequest, kind: str,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Class 12 of issue 17: never the built-in default in CI for what the hooks refuse."""
+    pr.repo.git("rm", "-q", "--cached", ".vetgate.yaml")
+    (pr.repo.path / ".vetgate.yaml").unlink()
+    if kind == "directory":
+        pr.base = pr.commit("policy as a directory", {".vetgate.yaml/rules.yaml": POLICY})
+    else:
+        pr.repo.git("update-index", "--add", "--cacheinfo",
+                    f"160000,{pr.repo.head()},.vetgate.yaml")
+        pr.repo.git("commit", "-q", "--no-verify", "-m", "policy as a submodule")
+        pr.base = pr.repo.head()
+    ai_change(pr)
+    code, _data = pr.check()
+    assert code == 2
+    what = "a directory" if kind == "directory" else "a submodule (a gitlink)"
+    assert f".vetgate.yaml@{pr.base[:12]} is {what}, not a regular file" in capsys.readouterr().err
+
+
 def test_post_status_on_the_head(pr: PullRequest) -> None:
     ai_change(pr)
     head = pr.repo.head()
