@@ -79,12 +79,21 @@ def octopus(repo: GitRepo) -> None:
 
 
 def many_files(repo: GitRepo, count: int = 10_001) -> None:
+    """One commit adding ``count`` files, written by one ``git fast-import`` (not ``count`` file
+    writes and an ``add -A``), then checked out so the work tree and index match HEAD."""
     n = _n()
-    folder = repo.path / f"bulk{n}"
-    folder.mkdir()
+    ts = _tick()["GIT_COMMITTER_DATE"]
+    who = f"{os.environ['GIT_COMMITTER_NAME']} <{os.environ['GIT_COMMITTER_EMAIL']}> {ts}"
+    message = f"chore: {count} files\n".encode()
+    branch = repo.git("symbolic-ref", "HEAD").strip()
+    stream = [f"commit {branch}\n".encode(), f"author {who}\n".encode(),
+              f"committer {who}\n".encode(), b"data %d\n" % len(message), message,
+              f"from {repo.head()}\n".encode()]
     for i in range(count):
-        (folder / f"f{i}.txt").write_text(f"{i}\n")
-    repo.commit(f"chore: {count} files", env=_tick())
+        data = f"{i}\n".encode()
+        stream.append(f"M 100644 inline bulk{n}/f{i}.txt\ndata {len(data)}\n".encode() + data)
+    repo.git("fast-import", "--quiet", "--force", input=b"".join(stream) + b"\n")
+    repo.git("reset", "-q", "--hard", "HEAD")
 
 
 def latin1_message(repo: GitRepo) -> None:
