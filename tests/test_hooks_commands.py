@@ -381,3 +381,16 @@ def test_commit_msg_on_an_unborn_branch(tmp_path: Path, monkeypatch: pytest.Monk
     path = message_file(repo, f"Start\n\n{AI_TRAILER}\n")
     assert main(["hook", "commit-msg", str(path)]) == 1
     assert "payments" in capsys.readouterr().out
+
+
+def test_commit_msg_pass_names_a_work_tree_policy_that_differs(
+        project: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    """The index's policy judged; an unstaged edit of it is named in one line, even on a pass."""
+    project.write(".vetgate.yaml", POLICY.replace("payments/**", "nothing/**"))
+    project.write("docs/a.md", "b\n")
+    project.git("add", "docs/a.md")
+    path = message_file(project, "Docs by hand\n")
+    assert main(["hook", "commit-msg", str(path)]) == 0
+    assert capsys.readouterr().out == (
+        "vetgate: note: the work tree's .vetgate.yaml differs from the index; the index's copy "
+        "(what the commit will carry) judged\n")

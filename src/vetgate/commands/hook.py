@@ -191,7 +191,8 @@ def _short_ref(ref: str) -> str:
 
 def _report(result: CheckResult, code: int, *, prefix: str) -> None:
     """A block: the full text report. A pass: nothing, or the one-line heads-up about what is
-    still pending (review, labels: what CI will ask for)."""
+    still pending (review, labels: what CI will ask for), and one line per policy note (the
+    work tree's policy differs from the index's, which judged; the push changes the policy)."""
     if code != EXIT_PASS:
         from vetgate import report
         from vetgate.commands.common import use_color
@@ -206,3 +207,5 @@ def _report(result: CheckResult, code: int, *, prefix: str) -> None:
     line = pending_headsup(result)
     if line:
         print(f"{prefix}{line}" if prefix else line)
+    for note in result.policy_notes:
+        print(f"vetgate: {prefix}note: {note}")
