@@ -105,3 +105,15 @@ def test_layers_import_only_what_is_below_them(package: str, allowed: tuple[str,
         and not module.startswith("vetgate.__")
     ]
     assert offenders == []
+
+
+def test_modules_are_small_enough_to_read_or_say_why() -> None:
+    """No module over 500 lines without a reason written at its top (issue 12)."""
+    offenders = []
+    for path in _modules():
+        text = path.read_text(encoding="utf-8")
+        lines = text.count("\n")
+        docstring = ast.get_docstring(ast.parse(text)) or ""
+        if lines > 500 and "over 500 lines" not in docstring:
+            offenders.append(f"{_name(path)}: {lines} lines and no 'Why over 500 lines:'")
+    assert offenders == []

@@ -25,7 +25,8 @@ from vetgate.policy.model import (
     TestsRequirement,
     TrailerRequirement,
 )
-from vetgate.policy.patterns import PathMatcher, PatternSet
+from vetgate.policy.pattern_index import PathMatcher
+from vetgate.policy.patterns import PatternSet
 from vetgate.provenance.model import CommitOrigin, Evidence
 
 HUMAN = Identity("Hannah Human", "hannah@example.com")

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vetgate.policy.pattern_index import PathMatcher
 from vetgate.policy.patterns import (
-    PathMatcher,
     PatternError,
     PatternSet,
     compile_pattern,

@@ -245,7 +245,7 @@ def _rule_lookup(policy: Policy) -> Callable[[str], tuple[str, ...]]:
     """``path → rule ids`` with a bounded cache (the same paths recur across history)."""
     matcher = policy.matcher
     if matcher is None:
-        from vetgate.policy.patterns import PathMatcher
+        from vetgate.policy.pattern_index import PathMatcher
 
         matcher = PathMatcher([(rule.id, rule.paths) for rule in policy.rules],
                               case_sensitive=policy.case_sensitive)

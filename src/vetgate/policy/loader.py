@@ -31,8 +31,8 @@ from vetgate.policy.model import (
     SourceLocation,
     TestsRequirement,
 )
+from vetgate.policy.pattern_index import PathMatcher
 from vetgate.policy.patterns import (
-    PathMatcher,
     PatternError,
     PatternSet,
     literal_pattern,

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from vetgate.policy.patterns import PathMatcher, PatternSet
+    from vetgate.policy.pattern_index import PathMatcher
+    from vetgate.policy.patterns import PatternSet
 
 OriginScope = Literal["ai", "any", "human"]
 Level = Literal["block", "warn"]

@@ -1,5 +1,10 @@
-"""Many pattern lists matched against many paths at once, in time that grows with the paths and
-the matches, not paths x lists.
+"""Indexes of patterns: many paths matched against many pattern lists in time that grows with
+the paths and the matches, not paths x lists.
+
+``PathMatcher`` answers "which rules match this path" for a whole policy: every rule is indexed
+by a component its paths must contain (a literal directory or file name, or a file extension),
+so a path only tries the few rules that could match it; rules that cannot be indexed share one
+bucket guarded by a single combined regular expression.
 
 A requirement's patterns (``tests:`` globs, ``related_tests:`` mappings) are lists like a rule's
 ``paths``. Matching every changed file against every requirement's list costs files x
@@ -12,9 +17,131 @@ pattern that matches decides.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 
-from vetgate.policy.patterns import PathMatcher, PatternSet
+from vetgate.policy.patterns import (
+    _DIR_MARK_GROUP,
+    GRAM,
+    PatternSet,
+    _effective,
+    _normalize,
+    fold,
+    index_key,
+    literal_names,
+)
+
+
+class PathMatcher:
+    """Which rules match a path, for every rule of a policy at once.
+
+    Equivalent to trying every rule's ``PatternSet`` in turn (a property test checks this), but
+    each path only tries the rules indexed under one of its components or extensions, plus the
+    rules that cannot be indexed when one combined regex says one of them might match.
+    """
+
+    def __init__(self, rule_patterns: Sequence[tuple[str, Sequence[str]]], *,
+                 case_sensitive: bool = True) -> None:
+        self._case_sensitive = case_sensitive
+        self._ids: list[str] = []
+        self._sets: list[PatternSet] = []
+        self._position: dict[str, int] = {}
+        by_name: dict[str, list[int]] = {}
+        by_ext: dict[str, list[int]] = {}
+        by_gram: dict[str, list[int]] = {}
+        shared: list[int] = []
+        shared_regexes: list[str] = []
+        # How many including patterns name each literal component, to index every pattern under
+        # its rarest one.
+        frequency: dict[str, int] = {}
+        for _rule_id, patterns in rule_patterns:
+            for pattern in _effective(patterns, case_sensitive):
+                if not pattern.startswith("!"):
+                    for name in set(literal_names(pattern)):
+                        frequency[name] = frequency.get(name, 0) + 1
+        for position, (rule_id, patterns) in enumerate(rule_patterns):
+            pattern_set = PatternSet(tuple(patterns), case_sensitive)
+            self._ids.append(rule_id)
+            self._sets.append(pattern_set)
+            self._position.setdefault(rule_id, position)
+            including = [p for p in _effective(patterns, case_sensitive) if not p.startswith("!")]
+            keys = [index_key(p, frequency) for p in including]
+            if any(key is None for key in keys):
+                shared.append(position)
+                shared_regexes.extend(pattern_set.including_regexes())
+                continue
+            buckets = {"name": by_name, "ext": by_ext, "gram": by_gram}
+            for kind, value in {key for key in keys if key is not None}:
+                buckets[kind].setdefault(value, []).append(position)
+        self._by_name = {k: tuple(v) for k, v in by_name.items()}
+        self._by_ext = {k: tuple(v) for k, v in by_ext.items()}
+        self._by_gram = {k: tuple(v) for k, v in by_gram.items()}
+        self._shared = tuple(shared)
+        self._shared_gate: re.Pattern[str] | None = None
+        if shared_regexes:
+            # Group names repeat across pathspec's regexes; the gate only needs "any match".
+            body = "|".join(
+                f"(?:{regex.replace(_DIR_MARK_GROUP, '(?:')})" for regex in shared_regexes
+            )
+            try:
+                self._shared_gate = re.compile(body, re.DOTALL)
+            except (re.error, OverflowError, RecursionError):  # pragma: no cover - defensive
+                self._shared_gate = None
+            self._shared_always = any(r in (".", "/") for r in shared_regexes)
+        else:
+            self._shared_always = False
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """Every rule id, in policy order."""
+        return tuple(self._ids)
+
+    def _candidates(self, key: str) -> set[int]:
+        candidates: set[int] = set()
+        for component in key.split("/"):
+            hit = self._by_name.get(component)
+            if hit:
+                candidates.update(hit)
+            dot = component.rfind(".")
+            if dot >= 0:
+                hit = self._by_ext.get(component[dot + 1:])
+                if hit:
+                    candidates.update(hit)
+        if self._by_gram:
+            for start in range(len(key) - GRAM + 1):
+                hit = self._by_gram.get(key[start:start + GRAM])
+                if hit:
+                    candidates.update(hit)
+        if self._shared and (
+            self._shared_always or self._shared_gate is None or self._shared_gate.search(key)
+        ):
+            candidates.update(self._shared)
+        return candidates
+
+    def rules_for(self, path: str) -> tuple[str, ...]:
+        """Ids of the rules whose ``paths`` match ``path``, in policy order."""
+        key = fold(path, self._case_sensitive)
+        candidates = self._candidates(_normalize(key))
+        if not candidates:
+            return ()
+        # The pattern sets normalise `key` themselves, exactly as pathspec does.
+        return tuple(self._ids[i] for i in sorted(candidates) if self._sets[i].match(key))
+
+    def match_many(self, paths: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """``rules_for`` for many paths; only paths that match at least one rule are returned."""
+        out: dict[str, tuple[str, ...]] = {}
+        for path in paths:
+            ids = self.rules_for(path)
+            if ids:
+                out[path] = ids
+        return out
+
+    def deciding_pattern(self, rule_id: str, path: str) -> str | None:
+        """The pattern of ``rule_id`` that included ``path`` (for ``explain``)."""
+        position = self._position.get(rule_id)
+        if position is None:
+            return None
+        return self._sets[position].deciding_pattern(path)
 
 
 class PatternIndex:
