@@ -7,6 +7,8 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import IO
 
 from vetgate.errors import GitError
 
@@ -104,15 +106,12 @@ def run_git(
     return proc
 
 
-def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
-               chunk_size: int = 1 << 16) -> Iterator[bytes]:
-    """Run ``git ARGS`` and yield its stdout split on ``sep`` as it arrives (constant memory).
-
-    Raises ``GitError`` if git exits non-zero once the stream is drained.
-    """
+@contextmanager
+def _spawn(args: Sequence[str], cwd: str
+           ) -> Iterator[tuple[subprocess.Popen[bytes], IO[bytes]]]:
+    """Start ``git ARGS`` with stdout as a pipe to read while it runs; stderr goes to a file, not
+    a pipe: a pipe nobody reads while stdout streams would fill up (about 64 KiB) and hang git."""
     cmd = ["git", *_STABLE_CONFIG, *args]
-    # stderr goes to a file, not a pipe: a pipe nobody reads while stdout streams would fill up
-    # (about 64 KiB) and hang git.
     with tempfile.TemporaryFile() as errors:
         try:
             proc = subprocess.Popen(
@@ -120,6 +119,16 @@ def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
             )
         except FileNotFoundError as exc:
             raise _cannot_run(cwd, exc) from exc
+        yield proc, errors
+
+
+def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
+               chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    """Run ``git ARGS`` and yield its stdout split on ``sep`` as it arrives (constant memory).
+
+    Raises ``GitError`` if git exits non-zero once the stream is drained.
+    """
+    with _spawn(args, cwd) as (proc, errors):
         assert proc.stdout is not None
         pending = b""
         try:
@@ -161,14 +170,7 @@ def run_git_capped(args: Sequence[str], cwd: str, limit: int) -> bytes:
 
     Raises ``GitError`` when git fails before ``limit`` bytes were read.
     """
-    cmd = ["git", *_STABLE_CONFIG, *args]
-    with tempfile.TemporaryFile() as errors:
-        try:
-            proc = subprocess.Popen(
-                cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=errors, env=_env(None),
-            )
-        except FileNotFoundError as exc:
-            raise _cannot_run(cwd, exc) from exc
+    with _spawn(args, cwd) as (proc, errors):
         assert proc.stdout is not None
         chunks: list[bytes] = []
         size = 0
