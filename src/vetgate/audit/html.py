@@ -75,35 +75,47 @@ def _stack(x: float, bar: float, base: float, unit: float,
     return parts
 
 
+def _bar_chart(title: str, height: int, ticks: Sequence[tuple[float, str]],
+               columns: Sequence[tuple[str, float, Sequence[tuple[str, int, str]]]],
+               labels_at_most: int) -> str:
+    """Stacked bars on a grid. ``ticks``: (fraction of the plot's height, label); ``columns``:
+    (label, the count that fills the plot's height, (origin, count, title) segments)."""
+    width, left, bottom, top = 720, 40, 36, 10
+    plot_w, plot_h = width - left - 10, height - bottom - top
+    step = plot_w / len(columns)
+    bar = max(1.0, step * 0.8)
+    parts = [_svg_open(width, height, title)]
+    for fraction, label in ticks:
+        y = top + plot_h * (1 - fraction)
+        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
+                     'stroke="#ddd"/>')
+        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
+                     f'{escape(label)}</text>')
+    label_every = max(1, math.ceil(len(columns) / labels_at_most))
+    for index, (label, full, segments) in enumerate(columns):
+        x = left + index * step + (step - bar) / 2
+        if full:
+            parts += _stack(x, bar, top + plot_h, plot_h / full, segments)
+        if index % label_every == 0:
+            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" '
+                         f'text-anchor="middle">{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def share_chart(periods: Sequence[PeriodStats]) -> str:
     """Stacked bars: the share of ai / human / unknown commits per month."""
     if not periods:
         return "<p class=note>No commits in the range.</p>"
-    width, height, left, bottom, top = 720, 220, 40, 36, 10
-    plot_w, plot_h = width - left - 10, height - bottom - top
-    step = plot_w / len(periods)
-    bar = max(1.0, step * 0.8)
-    parts = [_svg_open(width, height, "Share of commits by origin per month")]
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        y = top + plot_h * (1 - tick)
-        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
-                     'stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">'
-                     f'{int(tick * 100)}%</text>')
-    label_every = max(1, math.ceil(len(periods) / 12))
-    for index, period in enumerate(periods):
-        x = left + index * step + (step - bar) / 2
+    columns = []
+    for period in periods:
         total = sum(period.commits.values())
-        if total:
-            parts += _stack(x, bar, top + plot_h, plot_h / total, [
-                (origin, count, f"{period.period} {origin}: {count:,} of {total:,} commits "
-                                f"({pct(count / total)})")
-                for origin, count in period.commits.items()])
-        if index % label_every == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" '
-                         f'text-anchor="middle">{escape(period.period)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        columns.append((period.period, total, [
+            (origin, count, f"{period.period} {origin}: {count:,} of {total:,} commits "
+                            f"({pct(count / total)})")
+            for origin, count in period.commits.items()] if total else []))
+    ticks = [(tick, f"{int(tick * 100)}%") for tick in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    return _bar_chart("Share of commits by origin per month", 220, ticks, columns, 12)
 
 
 def interval_chart(rows: Sequence[tuple[str, str, OriginStats]], title: str) -> str:
@@ -172,29 +184,13 @@ def escapes_chart(stats: DeploymentStats) -> str:
     rows = stats.rows
     if not rows:
         return "<p class=note>No deployment shipped a commit of the range.</p>"
-    width, height, left, bottom, top = 720, 200, 40, 36, 10
-    plot_w, plot_h = width - left - 10, height - bottom - top
-    step = plot_w / len(rows)
-    bar = max(1.0, step * 0.8)
     highest = max(1, *(sum(row.escaped.values()) for row in rows))
-    parts = [_svg_open(width, height, "Escaped failures per deployment, by origin")]
-    for tick in sorted({0, highest // 2, highest}):
-        y = top + plot_h * (1 - tick / highest)
-        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
-                     'stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{tick}</text>')
-    label_every = max(1, math.ceil(len(rows) / 10))
-    for index, row in enumerate(rows):
-        x = left + index * step + (step - bar) / 2
-        parts += _stack(x, bar, top + plot_h, plot_h / highest, [
-            (origin, count, f"{row.name} {origin}: {count:,} escaped of "
-                            f"{row.shipped.get(origin, 0):,} shipped")
-            for origin, count in row.escaped.items()])
-        if index % label_every == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" '
-                         f'text-anchor="middle">{escape(row.name[:14])}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    ticks = [(tick / highest, str(tick)) for tick in sorted({0, highest // 2, highest})]
+    columns = [(row.name[:14], highest, [
+        (origin, count, f"{row.name} {origin}: {count:,} escaped of "
+                        f"{row.shipped.get(origin, 0):,} shipped")
+        for origin, count in row.escaped.items()]) for row in rows]
+    return _bar_chart("Escaped failures per deployment, by origin", 200, ticks, columns, 10)
 
 
 def _deployment_section(report: AuditReport) -> list[str]:
