@@ -30,26 +30,14 @@ def _paths_of(files: tuple[FileChange, ...]) -> frozenset[str]:
     return frozenset(path for change in files for path in change.paths)
 
 
-# How git names an object it cannot find (a damaged clone, a partial clone whose promisor is gone).
-_MISSING_OBJECT = re.compile(
-    r"(?:bad object|unable to read|Could not read|missing blob object|unable to read tree) "
-    r"'?([0-9a-f]{40,64})")
-
-
 def _diff_trees(root: str, old: str | None, new: str) -> tuple[FileChange, ...]:
     """The diff from commit ``old`` to commit ``new``; ``old`` None: from the empty tree."""
     if old is None:
         args = ["diff-tree", "-r", "--root", "--no-commit-id", *DIFF_ARGS, new]
     else:
         args = ["diff-tree", "-r", "--no-commit-id", *DIFF_ARGS, old, new]
-    try:
-        output = run_git(args, root).stdout
-    except GitError as exc:
-        missing = _MISSING_OBJECT.search(str(exc))
-        if missing is None:
-            raise
-        raise _lacks_object(missing.group(1)) from None
-    files = parse_diff(output)
+    # A missing object that git itself stops on is named by run_git (changes.git.missing_object).
+    files = parse_diff(run_git(args, root).stdout)
     _require_objects(root, files)
     return _with_whole_file_lines(root, files)
 
