@@ -9,12 +9,11 @@ directly: inside a hook ``GIT_INDEX_FILE`` may name a temporary one, and only gi
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import replace
 
 from vetgate.changes._parse import DIFF_ARGS, parse_diff
 from vetgate.changes.commits import log_commits
-from vetgate.changes.git import run_git
+from vetgate.changes.git import missing_object_id, run_git
 from vetgate.changes.model import ChangeSet, Commit, FileChange
 from vetgate.changes.repo import (
     branch_of,
@@ -132,9 +131,6 @@ _FETCH_MORE = ("`git fetch --deepen=N` or `--unshallow`; on GitHub Actions set `
                "on GitLab `GIT_DEPTH: 0`")
 
 
-_COULD_NOT_READ = re.compile(r"(?:Could not read|bad object|unable to read) ([0-9a-f]{40,64})")
-
-
 def _missing_commit(root: str, *revs: str) -> str | None:
     """The id of a commit reachable from ``revs`` that this repository cannot read, or None.
 
@@ -144,8 +140,7 @@ def _missing_commit(root: str, *revs: str) -> str | None:
     proc = run_git(["rev-list", "--quiet", "--end-of-options", *revs], root, check=False)
     if proc.returncode == 0:
         return None
-    match = _COULD_NOT_READ.search(proc.stderr.decode("utf-8", "replace"))
-    return match.group(1) if match else "?"
+    return missing_object_id(proc.stderr.decode("utf-8", "replace")) or "?"
 
 
 def _incomplete_error(missing: str, base: str, head: str) -> GitError:

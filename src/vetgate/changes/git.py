@@ -34,13 +34,19 @@ _MISSING_OBJECT = re.compile(
 )
 
 
+def missing_object_id(stderr: str) -> str | None:
+    """The id of the object git complains the repository lacks; None for any other failure."""
+    match = _MISSING_OBJECT.search(stderr)
+    return match.group(1) if match else None
+
+
 def missing_object(stderr: str) -> str | None:
     """The message for git's complaint about an object the repository lacks; None otherwise."""
-    match = _MISSING_OBJECT.search(stderr)
-    if match is None:
+    oid = missing_object_id(stderr)
+    if oid is None:
         return None
     return (
-        f"this repository lacks the object {match.group(1)} that git needs here (a partial clone "
+        f"this repository lacks the object {oid} that git needs here (a partial clone "
         "whose remote cannot supply it, or a damaged clone); fetch it in full (`git fetch "
         "--refetch`, or clone without --filter) or run `git fsck` to see what is lost"
     )
