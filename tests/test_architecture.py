@@ -82,10 +82,11 @@ def test_commands_do_not_import_each_other() -> None:
 # What the pure engine may read: its own modules, the policy, the error family, plain data models
 # and git's trailer rules as text functions (changes/trailers.py runs no git). No git process, no
 # network, no reports.
-ENGINE_MAY_IMPORT = ("vetgate.engine", "vetgate.policy", "vetgate.errors", "vetgate.changes.model",
+ENGINE_MAY_IMPORT = ("vetgate.engine", "vetgate.policy", "vetgate.errors", "vetgate.records",
+                     "vetgate.changes.model",
                      "vetgate.changes.trailers", "vetgate.provenance.model", "vetgate.hosts.model")
 # What a report may read: the result tree and plain data models; it never re-derives a verdict.
-REPORT_MAY_IMPORT = ("vetgate.report", "vetgate.engine.result", "vetgate.errors",
+REPORT_MAY_IMPORT = ("vetgate.report", "vetgate.engine.result", "vetgate.errors", "vetgate.records",
                      "vetgate.provenance.model", "vetgate.provenance.serialize",
                      "vetgate.changes.model", "vetgate.policy.model", "vetgate.hosts.model",
                      "vetgate.replay.model")

@@ -36,3 +36,26 @@ def test_commit_msg_hook_imports_nothing_heavy(in_repo: GitRepo) -> None:
     assert data["code"] == 0
     loaded = set(data["modules"])
     assert not [name for name in HEAVY if name in loaded]
+
+
+# What a hook run needs no more once the compiled policy and catalog are stored (vetgate.compiled).
+COMPILED_AWAY = ("yaml", "pathspec", "vetgate.policy.loader", "vetgate.policy.schema",
+                 "vetgate.policy.yamlload")
+
+
+def test_second_commit_msg_run_parses_nothing(in_repo: GitRepo) -> None:
+    in_repo.commit("init", {".vetgate.yaml": "version: 1\nrules:\n  - id: auth\n"
+                            "    paths: [\"auth/**\"]\n    require:\n      tests: [\"t/**\"]\n",
+                            "auth/a.py": "a\n"})
+    in_repo.write("auth/a.py", "b\n")
+    in_repo.write("t/test_a.py", "t\n")
+    in_repo.git("add", "-A")
+    message = in_repo.path / "MSG"
+    message.write_text("Change a\n\nCo-authored-by: Claude <noreply@anthropic.com>\n",
+                       encoding="utf-8")
+    runs = [subprocess.run([sys.executable, "-c", PROBE, str(message)], cwd=in_repo.path,
+                           capture_output=True, text=True, check=True) for _ in range(2)]
+    first, second = (json.loads(run.stdout.strip().splitlines()[-1]) for run in runs)
+    assert first["code"] == second["code"] == 0
+    assert {"yaml", "vetgate.policy.loader"} <= set(first["modules"])
+    assert [name for name in COMPILED_AWAY if name in second["modules"]] == []

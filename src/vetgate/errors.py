@@ -8,7 +8,8 @@ clear message; anything else that escapes is a bug and gets exit code 3 and a bu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from vetgate.records import frozen
 
 EXIT_PASS = 0
 EXIT_BLOCK = 1
@@ -35,7 +36,7 @@ class HostError(VetgateError):
     """The code host (GitHub, GitLab) could not supply the evidence the policy needs."""
 
 
-@dataclass(frozen=True)
+@frozen
 class Diagnostic:
     """One problem in a policy file, located at a YAML node."""
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vetgate.errors import GitError, UsageError
+from vetgate.records import frozen
 
 if TYPE_CHECKING:
     from vetgate.policy.model import OriginConfig
@@ -99,7 +99,7 @@ def is_null_sha(sha: str | None) -> bool:
     return bool(sha) and _ZEROS.fullmatch(sha or "") is not None
 
 
-@dataclass(frozen=True)
+@frozen
 class PushUpdate:
     """One line of what git tells the pre-push hook on stdin."""
 
@@ -129,7 +129,7 @@ def parse_push_updates(data: bytes) -> tuple[PushUpdate, ...]:
     return tuple(updates)
 
 
-@dataclass(frozen=True)
+@frozen
 class PushCheck:
     """A pushed range to evaluate: commits in ``head`` not in ``base`` (diffed from their
     merge-base). ``base`` None: every commit of ``head``'s history (nothing of it is on a

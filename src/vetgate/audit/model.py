@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Literal
+
+from vetgate.records import frozen
 
 ORIGINS: tuple[str, ...] = ("ai", "human", "unknown")
 Signal = Literal["reverted", "fix_inducing"]
@@ -23,7 +24,7 @@ def size_bucket(lines: int) -> str:
     return SIZE_BUCKETS[-1][0]
 
 
-@dataclass(frozen=True)
+@frozen
 class OriginStats:
     """The counts behind one change-failure rate (one origin, in one scope)."""
 
@@ -37,7 +38,7 @@ class OriginStats:
     median_hours_to_fix: float | None = None  # commit → first revert/fix, over failed commits
 
 
-@dataclass(frozen=True)
+@frozen
 class PeriodStats:
     """One calendar month (UTC): commits and lines per origin."""
 
@@ -54,7 +55,7 @@ class PeriodStats:
         return self.lines.get(origin, 0) / total if total else None
 
 
-@dataclass(frozen=True)
+@frozen
 class Failure:
     """One failure signal on one commit."""
 
@@ -66,7 +67,7 @@ class Failure:
     rules: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Method:
     """How the numbers were made, so the report can say it."""
 
@@ -90,7 +91,7 @@ class Method:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class EscapeStats:
     """One origin's production figures."""
 
@@ -103,7 +104,7 @@ class EscapeStats:
     share_of_shipped: float | None = None  # of all shipped commits
 
 
-@dataclass(frozen=True)
+@frozen
 class DeploymentRow:
     """One deployment: what it shipped and how much of that escaped, per origin."""
 
@@ -114,7 +115,7 @@ class DeploymentRow:
     escaped: Mapping[str, int]
 
 
-@dataclass(frozen=True)
+@frozen
 class DeploymentStats:
     """The deployment-level figures of an audit."""
 
@@ -129,7 +130,7 @@ class DeploymentStats:
     rows: tuple[DeploymentRow, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class RepositoryRow:
     """One repository of a merged report (``vetgate audit --merge``)."""
 
@@ -141,7 +142,7 @@ class RepositoryRow:
     failed_deployments: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class AuditReport:
     """Everything ``vetgate audit`` found."""
 

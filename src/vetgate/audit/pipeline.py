@@ -41,6 +41,7 @@ from vetgate.changes import history
 from vetgate.changes.history import HistoryCommit, RevisionSelection
 from vetgate.policy.model import Policy
 from vetgate.provenance.model import CommitOrigin, ProvenanceContext
+from vetgate.records import frozen
 
 # Commits classified per batch of git-ai notes lookups; bounds what a batch holds in memory.
 CHUNK = 1000
@@ -62,7 +63,7 @@ PROXY_NOTE = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class AuditOptions:
     """What to audit and how (the command line, already checked)."""
 

@@ -19,8 +19,9 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal, TextIO
+
+from vetgate.records import frozen
 
 ProgressMode = Literal["always", "auto", "never"]
 
@@ -37,7 +38,7 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Step:
     """Where a phase stands: ``done`` of ``total`` (None: unknown) ``unit`` after ``elapsed`` s."""
 

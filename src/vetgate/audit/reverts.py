@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from vetgate.records import frozen
 
 _REVERT_LINE_RE = re.compile(r"^This reverts commit ([0-9a-fA-F]{7,64})\b", re.MULTILINE)
 # `Revert "<subject>"`, with the ` (#12)` GitHub appends when it squash-merges the revert's PR.
@@ -35,7 +36,7 @@ _MERGE_PR_RE = re.compile(r"\AMerge pull request #(\d+) ")
 TRUNCATED = "\u2026"  # GitHub shortens long PR titles with "…"
 
 
-@dataclass(frozen=True)
+@frozen
 class RevertMessage:
     """What a commit message says it reverts.
 

@@ -26,6 +26,7 @@ from typing import Literal
 from vetgate.audit.reverts import reapplied_original
 from vetgate.changes import blame, history
 from vetgate.errors import UsageError
+from vetgate.records import frozen
 
 SzzVariant = Literal["b", "l", "r"]
 FixKind = Literal["blamed", "ghost", "data_only", "no_parent"]
@@ -187,7 +188,7 @@ def compile_fix_pattern(text: str | None) -> re.Pattern[str]:
         ) from exc
 
 
-@dataclass(frozen=True)
+@frozen
 class FixCommit:
     """A commit whose message marks it as a fix."""
 
@@ -196,7 +197,7 @@ class FixCommit:
     commit_time: int
 
 
-@dataclass(frozen=True)
+@frozen
 class FixBlame:
     """What blaming one fix found, before a variant picks among the candidates."""
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from vetgate.changes.model import EntryKind, FileChange, Identity
 from vetgate.errors import GitError
+from vetgate.records import frozen
 
 # Rename (-M) and copy (-C) detection, used the same way by every diff and log vetgate runs.
 # Copies are found among the files the same change modifies (plain -C, not
@@ -156,7 +156,7 @@ class LogStreamError(Exception):
     the run with exit 3 and the bug-report hint, not exit 2."""
 
 
-@dataclass(frozen=True)
+@frozen
 class LoggedFile:
     """One entry of a commit's ``--name-status`` or ``--numstat`` list."""
 
@@ -168,7 +168,7 @@ class LoggedFile:
     binary: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class LogRecord:
     """One commit of a ``git log -z`` stream: its sha, the other header fields, its files."""
 
@@ -260,7 +260,7 @@ def parse_log_stream(tokens: Iterable[bytes], width: int = 0) -> Iterator[LogRec
         yield LogRecord(sha, fields, tuple(files))
 
 
-@dataclass(frozen=True)
+@frozen
 class LoggedPaths:
     """One commit of a ``git LOG_ARGS`` stream: its sha and the paths it touched."""
 

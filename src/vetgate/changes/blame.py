@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from vetgate.changes.git import missing_object, run_git
 from vetgate.errors import GitError
+from vetgate.records import frozen
 
 _SHA_RE = re.compile(rb"\A[0-9a-f]{40}(?:[0-9a-f]{24})?\Z")
 _HUNK_RE = re.compile(rb"\A@@ -(\d+)(?:,(\d+))? \+\d+(?:,(\d+))? @@")
@@ -28,7 +28,7 @@ def _path(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-@dataclass(frozen=True)
+@frozen
 class RemovedLines:
     """The lines a commit removed or changed in one file, numbered as in its parent."""
 
@@ -152,7 +152,7 @@ def changed_paths(root: str, parent: str, commit: str,
     return tuple(_path(name) for name in proc.stdout.split(b"\0") if name)
 
 
-@dataclass(frozen=True)
+@frozen
 class BlameLine:
     """Which commit last touched one line, as of the blamed revision."""
 

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from vetgate.changes._parse import LOG_ARGS, parse_log
 from vetgate.changes.git import git_stream, run_git
 from vetgate.changes.model import Commit, CommitReading, Identity
 from vetgate.errors import GitError
+from vetgate.records import frozen
 
 # Decoding names that mean "no re-encoding needed": the bytes are read as UTF-8 already.
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
@@ -33,7 +34,7 @@ _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 _BATCH = 16384
 
 
-@dataclass(frozen=True)
+@frozen
 class _Fields:
     """A commit object's fields as bytes."""
 

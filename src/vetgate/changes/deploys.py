@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from vetgate.changes.git import git_stream, run_git
 from vetgate.errors import UsageError
+from vetgate.records import frozen
 
 # Tags that look like releases: v1.2, 1.2.3, release-2.0, v2.0.0-rc.1 (at least major.minor, so
 # moving major tags such as `v1` and names such as `beta` are not deployments of their own).
@@ -21,7 +21,7 @@ RELEASE_TAG = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Deployment:
     """One deployment: a name (the tag, or the commit), the commit deployed, and when."""
 

@@ -10,11 +10,11 @@ index), never from ``.git/index``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from vetgate.changes._parse import decode_path
 from vetgate.changes.git import run_git, run_git_capped
 from vetgate.changes.repo import _check_rev, _unknown_rev
+from vetgate.records import frozen
 
 # git's modes for what a tree or the index can hold at a path.
 MODE_REGULAR = ("100644", "100755")
@@ -23,7 +23,7 @@ MODE_GITLINK = "160000"
 MODE_TREE = "040000"
 
 
-@dataclass(frozen=True)
+@frozen
 class Entry:
     """What git records at one path: its mode, object id and (in the index) merge stage.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TypeVar
 
 from vetgate.changes._parse import LOG_PINNED, LogRecord, log_format, parse_log_stream
@@ -19,6 +19,7 @@ from vetgate.changes.commits import read_commits
 from vetgate.changes.git import git_stream, run_git
 from vetgate.changes.model import Commit
 from vetgate.errors import GitError, UsageError
+from vetgate.records import frozen
 
 # Every `git log` here is parsed by the one parser, ``parse_log_stream``; its options pin what
 # git prints (``LOG_PINNED``), and root commits are diffed against the empty tree.
@@ -26,7 +27,7 @@ _LOG_OPTIONS = (*LOG_PINNED, "--root", "--no-merges")
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
+@frozen
 class RevisionSelection:
     """What part of history to read: a revision range plus git's own date limits."""
 
@@ -44,7 +45,7 @@ class RevisionSelection:
         return (*dates, "--end-of-options", self.rev_range, "--")
 
 
-@dataclass(frozen=True)
+@frozen
 class LogEntry:
     """One commit as the first, cheap pass sees it: enough to find reverts and fixes."""
 
@@ -58,7 +59,7 @@ class LogEntry:
         return self.message.split("\n", 1)[0].strip()
 
 
-@dataclass(frozen=True)
+@frozen
 class FileStat:
     """One file of a commit's ``--numstat`` (binary files count no lines)."""
 
@@ -73,7 +74,7 @@ class FileStat:
         return self.added + self.removed
 
 
-@dataclass(frozen=True)
+@frozen
 class HistoryCommit:
     """One commit with its per-file line counts against its first parent."""
 
@@ -85,7 +86,7 @@ class HistoryCommit:
         return sum(item.lines for item in self.files)
 
 
-@dataclass(frozen=True)
+@frozen
 class CommitFacts:
     """What the SZZ step needs to know about a candidate introducing commit."""
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from vetgate.changes._parse import decode_path
 from vetgate.changes.git import run_git
 from vetgate.changes.model import ChangeSet, ContentLink, FileChange
 from vetgate.errors import GitError
+from vetgate.records import frozen
 
 MAX_BLOB_BYTES = 1 << 20  # larger files are linked by object id only
 MAX_TOTAL_BYTES = 64 << 20  # what one evaluation reads at most for line comparison
@@ -44,7 +44,7 @@ _EMPTY_BLOBS = frozenset({
 })
 
 
-@dataclass(frozen=True)
+@frozen
 class _Wrote:
     """One blob an AI commit wrote."""
 

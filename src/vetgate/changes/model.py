@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from vetgate.records import frozen
 
 FileStatus = Literal["A", "M", "D", "R", "C", "T"]
 EntryKind = Literal["file", "symlink", "submodule"]
 ChangeMode = Literal["staged", "range", "commit"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Identity:
     name: str
     email: str
@@ -19,7 +20,7 @@ class Identity:
         return f"{self.name} <{self.email}>"
 
 
-@dataclass(frozen=True)
+@frozen
 class CommitReading:
     """Another way to read a commit's bytes: the author, committer and message it gives."""
 
@@ -29,7 +30,7 @@ class CommitReading:
     how: str  # e.g. "as UTF-8, ignoring its encoding header IBM037"
 
 
-@dataclass(frozen=True)
+@frozen
 class Commit:
     """One commit of the change, or the pending commit (``sha`` None) of a staged change."""
 
@@ -69,7 +70,7 @@ class Commit:
         return len(self.parents) > 1
 
 
-@dataclass(frozen=True)
+@frozen
 class FileChange:
     """One entry of the diff from base to head (or index against HEAD)."""
 
@@ -133,7 +134,7 @@ class FileChange:
         return None
 
 
-@dataclass(frozen=True)
+@frozen
 class ContentLink:
     """A changed file whose content an AI commit of the range wrote under another path."""
 
@@ -143,7 +144,7 @@ class ContentLink:
     how: str  # "the same content", or how many of the file's lines it shares
 
 
-@dataclass(frozen=True)
+@frozen
 class ChangeSet:
     """What ``check`` evaluates."""
 

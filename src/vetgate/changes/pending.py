@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from vetgate.changes._parse import DIFF_ARGS, parse_diff, parse_ident
 from vetgate.changes.git import repo_root, run_git
 from vetgate.changes.model import ChangeSet, Commit, FileChange, Identity
 from vetgate.errors import GitError
+from vetgate.records import frozen
 
 # What `git commit` exports to its hooks and what `git var` reads to build the identities.
 _IDENT_ENV = (
@@ -32,17 +32,19 @@ _IDENT_ENV = (
 _IN_GIT_COMMIT = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE")
 
 
-@dataclass(frozen=True)
+@frozen
 class RepoState:
     """The repository as the hooks find it at start: the work tree's top level, HEAD (None while
     unborn), the branch (None when detached), and the paths of ``COMMIT_EDITMSG`` and
-    ``MERGE_HEAD`` (``git rev-parse --git-path``: linked worktrees are honoured)."""
+    ``MERGE_HEAD`` (``git rev-parse --git-path``: linked worktrees are honoured), and the folder
+    for vetgate's compiled policy and catalog (``--git-path vetgate``; ``vetgate.compiled``)."""
 
     root: str
     head: str | None
     branch: str | None
     commit_editmsg: str
     merge_head: str
+    compiled_dir: str
 
 
 def repo_state(cwd: str) -> RepoState:
@@ -51,26 +53,28 @@ def repo_state(cwd: str) -> RepoState:
     from vetgate.changes.repo import current_branch, head_sha
 
     proc = run_git(["rev-parse", "--show-toplevel", "--git-path", "COMMIT_EDITMSG",
-                    "--git-path", "MERGE_HEAD", "HEAD", "--symbolic-full-name", "HEAD", "--"],
-                   cwd, check=False)
+                    "--git-path", "MERGE_HEAD", "--git-path", "vetgate", "HEAD",
+                    "--symbolic-full-name", "HEAD", "--"], cwd, check=False)
     lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
-    if len(lines) < 4 or not all(lines[:3]):
+    if len(lines) < 5 or not all(lines[:4]):
         repo_root(cwd)  # raises the error that says what to do
         raise GitError(f"cannot read the repository at {os.path.abspath(cwd)}: "
                        f"{proc.stderr.decode('utf-8', 'replace').strip()}")
     where = os.path.abspath(cwd)
     root = lines[0]
-    editmsg, merge_head = (os.path.normpath(os.path.join(where, p)) for p in lines[1:3])
-    if proc.returncode == 0 and len(lines) >= 5:
-        symbolic = lines[4]
+    editmsg, merge_head, compiled_dir = (os.path.normpath(os.path.join(where, p))
+                                         for p in lines[1:4])
+    if proc.returncode == 0 and len(lines) >= 6:
+        symbolic = lines[5]
         branch = symbolic.removeprefix("refs/heads/") if symbolic.startswith("refs/heads/") \
             else None
-        return RepoState(root, lines[3], branch, editmsg, merge_head)
+        return RepoState(root, lines[4], branch, editmsg, merge_head, compiled_dir)
     # HEAD names no commit: an unborn branch (or a damaged HEAD, which head_sha reports).
-    return RepoState(root, head_sha(root), current_branch(root), editmsg, merge_head)
+    return RepoState(root, head_sha(root), current_branch(root), editmsg, merge_head,
+                     compiled_dir)
 
 
-@dataclass(frozen=True)
+@frozen
 class PendingIdentity:
     """Who the pending commit records as author and committer, when, and the configured
     ``core.commentChar`` (``#`` by default, ``auto``, or the character)."""

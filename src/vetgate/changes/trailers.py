@@ -30,9 +30,9 @@ git's own ``sane_ctype``; non-ASCII text never forms a token.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from vetgate.changes.message import DEFAULT_COMMENT_CHAR, GIT_SPACE, SCISSORS
+from vetgate.records import frozen
 
 _GIT_SPACE = GIT_SPACE
 # Lines git itself writes into a trailer block; one of them makes a mostly-trailer paragraph count
@@ -42,7 +42,7 @@ _CUT_LINE = SCISSORS + "\n"
 _CONTINUATION = re.compile(r"\n[ \t\n\r]*")
 
 
-@dataclass(frozen=True)
+@frozen
 class Trailer:
     """One trailer: ``key`` as written (trimmed), ``value`` unfolded and trimmed, ``line`` the
     1-based line of the message where it starts."""

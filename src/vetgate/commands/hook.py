@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, BinaryIO
 
+from vetgate import compiled
 from vetgate.errors import EXIT_PASS, UsageError
 
 if TYPE_CHECKING:
@@ -25,21 +26,18 @@ def run(*, repo: str = ".", hook_name: str, hook_args: Sequence[str] = ()) -> in
     if args and args[0] == "--":
         args = args[1:]
     env = dict(os.environ)
-    if hook_name == "prepare-commit-msg":
-        return prepare_commit_msg(repo, args, env)
-    if hook_name == "commit-msg":
-        return commit_msg(repo, args, env)
-    if hook_name == "pre-push":
-        return pre_push(repo, args, env, sys.stdin.buffer)
+    try:
+        if hook_name == "prepare-commit-msg":
+            return prepare_commit_msg(repo, args, env)
+        if hook_name == "commit-msg":
+            return commit_msg(repo, args, env)
+        if hook_name == "pre-push":
+            return pre_push(repo, args, env, sys.stdin.buffer)
+    finally:
+        compiled.use_directory(None)  # each hook names its repository's store
     raise UsageError(
         f"unknown hook {hook_name!r}; vetgate has prepare-commit-msg, commit-msg and pre-push"
     )
-
-
-def _root(repo: str) -> str:
-    from vetgate.changes.git import repo_root
-
-    return repo_root(repo)
 
 
 # --- prepare-commit-msg -------------------------------------------------------------------------
@@ -63,6 +61,7 @@ def prepare_commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -
             "arguments; remove `args:` from the hook's pre-commit configuration"
         )
     state = repo_state(repo)
+    compiled.use_directory(state.compiled_dir)
     root = state.root
     source = args[1] if len(args) > 1 else env.get("PRE_COMMIT_COMMIT_MSG_SOURCE", "")
     trailer = hooks.declaration_for(env, root)
@@ -110,6 +109,7 @@ def commit_msg(repo: str, args: Sequence[str], env: Mapping[str, str]) -> int:
             f"{' '.join(args)}; remove `args:` from the hook's pre-commit configuration"
         )
     state = repo_state(repo)
+    compiled.use_directory(state.compiled_dir)
     if args:
         path = args[0]
     elif os.path.lexists(state.merge_head):
@@ -143,8 +143,11 @@ def pre_push(repo: str, args: Sequence[str], env: Mapping[str, str], stdin: Bina
     passes is. Deleting a remote ref always passes.
     """
     from vetgate import hooks
+    from vetgate.changes.pending import repo_state
 
-    root = _root(repo)
+    state = repo_state(repo)
+    compiled.use_directory(state.compiled_dir)
+    root = state.root
     checks: list[PushCheck]
     if args:
         if len(args) != 2:

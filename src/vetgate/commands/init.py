@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from vetgate.errors import EXIT_PASS, UsageError
 from vetgate.policy.patterns import literal_pattern
+from vetgate.records import frozen
 
 if TYPE_CHECKING:
     from vetgate.engine.related import TestIndex
@@ -29,7 +30,7 @@ DOCS_URL = "https://github.com/vetgate/vetgate/blob/main/docs/policy.md"
 MAX_PATTERNS_PER_AREA = 20
 
 
-@dataclass(frozen=True)
+@frozen
 class RiskArea:
     id: str
     description: str

@@ -9,7 +9,6 @@ evaluation, and which path patterns it matches changed files against.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from vetgate.engine import requirements as ev
@@ -26,6 +25,7 @@ from vetgate.policy.model import (
     TestsRequirement,
     TrailerRequirement,
 )
+from vetgate.records import frozen
 
 # What a kind needs gathered before evaluation (the engine itself reads no git and no host).
 EvidenceNeed = Literal["reviews", "labels", "signatures", "test_contents", "repo_files"]
@@ -51,7 +51,7 @@ def _no_patterns(requirement: Any) -> tuple[tuple[str, ...], ...]:
     return ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Kind(Generic[R]):
     """One requirement kind. ``ai_only``: asked only of the AI-origin files and commits a rule
     matches, even under ``origin: any`` (a human commit has nothing to mark)."""

@@ -15,11 +15,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from vetgate.changes.model import FileChange
 from vetgate.policy.model import Policy, RelatedMapping
 from vetgate.policy.patterns import fold
+from vetgate.records import frozen
 
 JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".mts", ".cts")
 LANGUAGES = {
@@ -33,7 +33,7 @@ _PROJECT_SUFFIXES = (".UnitTests", ".IntegrationTests", ".Tests", ".Test", "Test
 RUST_TEST_MARK = "#[cfg(test)]"
 
 
-@dataclass(frozen=True)
+@frozen
 class Relation:
     """Why ``test`` counts for ``source``: ``how`` is name | import | mapping."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
 from vetgate.engine.result import RequirementResult
@@ -26,9 +26,10 @@ from vetgate.policy.model import (
     TestsRequirement,
     TrailerRequirement,
 )
+from vetgate.records import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class EvaluationInputs:
     """Everything besides the policy and the change that requirements may consult."""
 
@@ -69,7 +70,7 @@ class ChangeIndex:
         return self._found[patterns]
 
 
-@dataclass(frozen=True)
+@frozen
 class RuleScope:
     """What a rule applies to within the change."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from vetgate.changes.model import ChangeMode, FileChange
 from vetgate.policy.model import Level, SourceLocation
 from vetgate.provenance.model import CommitOrigin, Evidence
+from vetgate.records import frozen
 
 # ``error``: the evidence cannot decide (a team whose membership could not be read); the run is
 # undecided (exit 2), never a pass.
@@ -15,7 +15,7 @@ Status = Literal["pass", "fail", "pending", "skip", "error"]
 Verdict = Literal["pass", "warn", "fail"]
 
 
-@dataclass(frozen=True)
+@frozen
 class RequirementResult:
     kind: str  # a requirement kind (vetgate.engine.kinds.KINDS), or coverage
     status: Status
@@ -24,7 +24,7 @@ class RequirementResult:
     details: tuple[str, ...] = ()  # e.g. approvals counted, approvals that went stale and why
 
 
-@dataclass(frozen=True)
+@frozen
 class RuleResult:
     rule: str
     source: SourceLocation
@@ -39,14 +39,14 @@ class RuleResult:
     requires: tuple[str, ...] = ()  # what the rule requires, one sentence per requirement
 
 
-@dataclass(frozen=True)
+@frozen
 class FileResult:
     change: FileChange
     origin: Literal["ai", "human"]
     rules: tuple[str, ...] = ()  # ids of rules matching any of its paths
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckResult:
     verdict: Verdict
     mode: ChangeMode

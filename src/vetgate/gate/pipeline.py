@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from vetgate.changes.model import ChangeSet, Commit
@@ -20,13 +20,14 @@ from vetgate.errors import EXIT_BLOCK, EXIT_PASS, HostError, UsageError
 from vetgate.hosts.model import CIContext, ReviewEvidence
 from vetgate.policy.model import OriginConfig, Policy
 from vetgate.provenance.model import CommitOrigin, ProvenanceContext
+from vetgate.records import frozen
 
 if TYPE_CHECKING:
     from vetgate.changes.pending import PendingIdentity, RepoState
     from vetgate.hosts.ci import HostClient
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckRequest:
     """What to check, as the command line (or a hook) asked for it."""
 
@@ -51,7 +52,7 @@ class CheckRequest:
     state: RepoState | None = None  # what the hook already asked git at start (one rev-parse)
 
 
-@dataclass(frozen=True)
+@frozen
 class Evaluation:
     """A finished check: the result plus what the CI half needs to post a status."""
 
@@ -315,7 +316,7 @@ def prepare_reviews(evidence: ReviewEvidence, commits: Sequence[Commit]) -> Revi
     return replace(evidence, coauthors=coauthors, agent_reviewers=agents)
 
 
-@dataclass(frozen=True)
+@frozen
 class JudgeInputs:
     """What the code host (or the pipeline) says, besides the change: for ``judge``."""
 

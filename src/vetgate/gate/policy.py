@@ -20,7 +20,7 @@ def discover_at(root: str, rev: str | None, source: GitSource | None = None
     (``.vetgate.yml`` ...) is an error, as in the work tree. One git process; what it learns is
     kept in ``source`` (which then need not ask again)."""
     from vetgate.changes.entries import entries
-    from vetgate.policy.loader import DEFAULT_POLICY_FILE, NEAR_MISS_POLICY_FILES, near_miss_error
+    from vetgate.policy.files import DEFAULT_POLICY_FILE, NEAR_MISS_POLICY_FILES, near_miss_error
 
     names = [DEFAULT_POLICY_FILE, *NEAR_MISS_POLICY_FILES]
     found = entries(root, rev, names)
@@ -43,31 +43,99 @@ def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *
     ``vetgate.policy.files`` (regular files only, size-capped). From the index, the files whose
     work tree copy differs are added to ``differs``."""
     from vetgate.policy.files import GitSource
-    from vetgate.policy.loader import WorkTreeSource, discover, load_default_policy, load_policy
 
     if rev is None and (explicit or not index):
+        from vetgate.policy.loader import WorkTreeSource, discover, load_policy
+
         # Explicit files (`--policy`) are the caller's choice, read where they are.
         files = discover(root, explicit)
         if files is None:
-            return load_default_policy()
+            return default_policy()
         return load_policy(files, WorkTreeSource(root), root=root)
     source = GitSource(root, rev)
     if explicit:
+        from vetgate.policy.loader import discover
+
         files = discover(root, explicit)
         if files is None:  # pragma: no cover - discover raises for missing explicit files
-            return load_default_policy()
+            return default_policy()
     else:
         found = discover_at(root, rev, source)
         if found is None:
             if index:
                 _unstaged_policy(root)
-            return load_default_policy()
+            return default_policy()
         files = found
+    key = None if explicit else _compiled_key(source, files)
+    if key is not None:
+        cached = _compiled_policy(key)
+        if cached is not None:
+            if rev is None and differs is not None and not source.work_tree_matches(files[0]):
+                differs.append(files[0])
+            return cached
+    from vetgate.policy.loader import load_policy
+
     try:
-        return load_policy(files, source, root=root)
+        policy = load_policy(files, source, root=root)
     finally:
         if differs is not None:
             differs.extend(source.work_tree_differs)
+    if key is not None and len(policy.files) == 1:
+        # One file, no includes: the key (its object id) names everything the policy is made of.
+        _store_policy(key, policy)
+    return policy
+
+
+def _compiled_key(source: GitSource, files: Sequence[str]) -> str | None:
+    """The compiled-policy key of a policy read from git: where it is read (the commit's id is
+    in every rule's source), and the file's mode and object id; None when there is no store or
+    the file is not a regular one (the loader then says what is wrong)."""
+    from vetgate import compiled
+
+    if compiled.directory() is None or len(files) != 1:
+        return None
+    entry = source.entries.get(files[0])
+    if entry is None or not entry.regular:
+        return None
+    return f"{source.rev or ':index'}|{files[0]}|{entry.mode}|{entry.oid}"
+
+
+def _compiled_policy(key: str) -> Policy | None:
+    """The stored policy for ``key``, its patterns' translations remembered (so matching needs
+    no pathspec), or None."""
+    from vetgate import compiled
+
+    value = compiled.load("policy", key)
+    if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], Policy)):
+        return None
+    from vetgate.policy.patterns import remember_translations
+
+    remember_translations(value[1])
+    return value[0]
+
+
+def _store_policy(key: str, policy: Policy) -> None:
+    """Store ``policy`` with the translations of its patterns (``_compiled_policy``)."""
+    from vetgate import compiled
+    from vetgate.policy.patterns import translations
+
+    compiled.store("policy", key, (policy, translations()))
+
+
+def default_policy() -> Policy:
+    """The packaged default policy (compiled once per installed vetgate when a store is in use:
+    ``vetgate.compiled``)."""
+    from vetgate import compiled
+
+    cached = _compiled_policy("default") if compiled.directory() else None
+    if cached is not None:
+        return cached
+    from vetgate.policy.loader import load_default_policy
+
+    policy = load_default_policy()
+    if compiled.directory():
+        _store_policy("default", policy)
+    return policy
 
 
 def _unstaged_policy(root: str) -> None:
@@ -76,7 +144,7 @@ def _unstaged_policy(root: str) -> None:
     import os
 
     from vetgate.errors import UsageError
-    from vetgate.policy.loader import DEFAULT_POLICY_FILE
+    from vetgate.policy.files import DEFAULT_POLICY_FILE
 
     if os.path.lexists(os.path.join(root, DEFAULT_POLICY_FILE)):
         raise UsageError(f"the work tree has {DEFAULT_POLICY_FILE} but the index does not: the "

@@ -24,6 +24,7 @@ from typing import Any
 
 from vetgate import __version__
 from vetgate.errors import HostError, UsageError
+from vetgate.records import frozen
 
 USER_AGENT = f"vetgate/{__version__}"
 DEFAULT_TIMEOUT = 10.0  # seconds, for the connection and for each read
@@ -47,7 +48,7 @@ _LINK_VALUE = re.compile(
 _LINK_REL = re.compile(r';\s*rel\s*=\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^;,\s]*))', re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@frozen
 class HttpSettings:
     """Timeout and retry policy; ``from_env`` reads the ``VETGATE_HTTP_*`` overrides."""
 
@@ -84,7 +85,7 @@ def _env_number(env: Mapping[str, str], name: str, default: float, *, minimum: f
     return value
 
 
-@dataclass(frozen=True)
+@frozen
 class Response:
     """One HTTP response: status, lower-cased headers, body bytes, and the URL it came from."""
 

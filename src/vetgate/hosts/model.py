@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
+
+from vetgate.records import frozen
 
 ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Review:
     """One review/approval. ``user`` is a login; ``commit_id`` may be unknown (None)."""
 
@@ -20,7 +22,7 @@ class Review:
     is_bot: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class ReviewEvidence:
     """Everything the engine needs to judge ``review`` requirements in CI."""
 
@@ -49,7 +51,7 @@ class ReviewEvidence:
     agent_reviewers: frozenset[str] | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class CIContext:
     """What the CI platform says about the run."""
 

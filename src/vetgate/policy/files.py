@@ -21,11 +21,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from vetgate.errors import UsageError, VetgateError
-from vetgate.policy.yamlload import MAX_POLICY_BYTES
 
 if TYPE_CHECKING:
     from vetgate.changes.entries import Entry
 
+MAX_POLICY_BYTES = 1 << 20  # 1 MiB: far beyond any real policy; split big ones with include:
+DEFAULT_POLICY_FILE = ".vetgate.yaml"
+# Names a team may have meant for its policy. Falling back to the default policy when one of
+# them is there would silently ignore the team's policy.
+NEAR_MISS_POLICY_FILES = (".vetgate.yml", "vetgate.yaml", "vetgate.yml")
 TOO_LARGE = (f"is larger than 1 MiB ({MAX_POLICY_BYTES} bytes); policy files are limited to that "
              "size: split the policy into several files with include:")
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -242,6 +246,12 @@ class GitSource:
             self.work_tree_differs.append(relpath)
         return read_entry(self.root, entry)
 
+    def work_tree_matches(self, relpath: str) -> bool:
+        """Whether the work tree holds exactly the index's regular blob at ``relpath`` (asked
+        of a path this source already looked up)."""
+        entry = self.entries.get(relpath)
+        return entry is not None and self._work_tree_copy(relpath, entry) is not None
+
     def _work_tree_copy(self, relpath: str, entry: Entry) -> bytes | None:
         """The work tree's bytes when they are exactly the index's regular blob (same object
         id: no need to ask git for it), else None (the work tree's copy differs)."""
@@ -307,3 +317,9 @@ def read_entry(root: str, entry: Entry | None) -> bytes | None:
     if len(data) > MAX_POLICY_BYTES:
         raise PolicyFileRefused(TOO_LARGE)
     return data
+
+
+def near_miss_error(near_miss: str, where: str = "") -> UsageError:
+    """The error for a policy file under a name vetgate does not read."""
+    return UsageError(f"found {near_miss}{where} but vetgate reads {DEFAULT_POLICY_FILE}; "
+                      f"rename it to {DEFAULT_POLICY_FILE} (or pass --policy {near_miss})")

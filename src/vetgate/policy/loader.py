@@ -18,9 +18,12 @@ from dataclasses import replace
 from typing import Protocol
 
 from vetgate.errors import Diagnostic, PolicyError, UsageError
+from vetgate.policy.files import DEFAULT_POLICY_FILE as DEFAULT_POLICY_FILE
+from vetgate.policy.files import NEAR_MISS_POLICY_FILES as NEAR_MISS_POLICY_FILES
 from vetgate.policy.files import PolicyFileRefused
 from vetgate.policy.files import WorkTreeSource as WorkTreeSource
 from vetgate.policy.files import glob_paths as glob_paths
+from vetgate.policy.files import near_miss_error as near_miss_error
 from vetgate.policy.model import (
     BUILTIN_POLICY_RULE_ID,
     Policy,
@@ -41,7 +44,6 @@ from vetgate.policy.patterns import (
 from vetgate.policy.schema import FileChecker, FileDraft, did_you_mean
 from vetgate.policy.yamlload import Mark, YamlFileError, parse_yaml
 
-DEFAULT_POLICY_FILE = ".vetgate.yaml"
 # How the packaged default policy is named in messages and rule sources.
 DEFAULT_POLICY_LABEL = "vetgate:default.yaml"
 INCLUDE_SUFFIXES = (".yaml", ".yml")
@@ -138,17 +140,6 @@ def missing_file_error(what: str, given: str) -> UsageError:
                           "a file")
     return UsageError(f"{what} {given} does not exist; check the path (relative paths are "
                       "taken from the current directory, or from -C DIR)")
-
-
-# Names a team may have meant for its policy. Falling back to the default policy when one of
-# them is there would silently ignore the team's policy.
-NEAR_MISS_POLICY_FILES = (".vetgate.yml", "vetgate.yaml", "vetgate.yml")
-
-
-def near_miss_error(near_miss: str, where: str = "") -> UsageError:
-    """The error for a policy file under a name vetgate does not read."""
-    return UsageError(f"found {near_miss}{where} but vetgate reads {DEFAULT_POLICY_FILE}; "
-                      f"rename it to {DEFAULT_POLICY_FILE} (or pass --policy {near_miss})")
 
 
 def _location(file: str, mark: Mark) -> str:

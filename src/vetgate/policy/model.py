@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Literal
+
+from vetgate.records import frozen
 
 if TYPE_CHECKING:
     from vetgate.policy.pattern_index import PathMatcher
@@ -20,7 +22,7 @@ BUILTIN_POLICY_RULE_ID = "vetgate-policy"
 BUILTIN_COVERAGE_RULE_ID = "vetgate-coverage"
 
 
-@dataclass(frozen=True)
+@frozen
 class SourceLocation:
     """Where a policy element was written: file (repo-relative when possible), 1-based line/col."""
 
@@ -32,7 +34,7 @@ class SourceLocation:
         return f"{self.file}:{self.line}"
 
 
-@dataclass(frozen=True)
+@frozen
 class TrailerPattern:
     """A trailer to look for. ``value`` is a case-insensitive glob; ``None`` means any value."""
 
@@ -40,7 +42,7 @@ class TrailerPattern:
     value: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class MarkerConfig:
     """Marks the team adds to the built-in catalog (under ``origin.human``: human declarations)."""
 
@@ -52,7 +54,7 @@ class MarkerConfig:
     labels: tuple[str, ...] = ()  # PR/MR labels (CI only)
 
 
-@dataclass(frozen=True)
+@frozen
 class OriginConfig:
     """``origin:`` — how provenance is decided."""
 
@@ -68,13 +70,13 @@ class OriginConfig:
 # --- requirements -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class ForbidRequirement:
     message: str
     kind: Literal["forbid"] = "forbid"
 
 
-@dataclass(frozen=True)
+@frozen
 class TestsRequirement:
     __test__ = False  # not a pytest test class, despite the name
 
@@ -88,7 +90,7 @@ class TestsRequirement:
     related: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class ReviewRequirement:
     count: int = 1
     groups: tuple[str, ...] = ()  # group names from ``groups:``; empty = any independent human
@@ -96,26 +98,26 @@ class ReviewRequirement:
     kind: Literal["review"] = "review"
 
 
-@dataclass(frozen=True)
+@frozen
 class TrailerRequirement:
     key: str
     value: str | None = None  # case-insensitive glob; None = any value
     kind: Literal["trailer"] = "trailer"
 
 
-@dataclass(frozen=True)
+@frozen
 class LabelRequirement:
     name: str
     kind: Literal["label"] = "label"
 
 
-@dataclass(frozen=True)
+@frozen
 class MaxLinesRequirement:
     limit: int
     kind: Literal["max_lines"] = "max_lines"
 
 
-@dataclass(frozen=True)
+@frozen
 class SignedRequirement:
     kind: Literal["signed"] = "signed"
 
@@ -142,7 +144,7 @@ REQUIREMENT_KINDS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class RelatedMapping:
     """One ``related_tests:`` entry: tests matching ``tests`` are related to sources matching
     ``sources`` (a team's own mapping, for what naming and imports cannot tell)."""
@@ -154,7 +156,7 @@ class RelatedMapping:
     tests_matcher: PatternSet | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     """One ``rules:`` entry (or the built-in ``vetgate-policy`` rule)."""
 
@@ -168,7 +170,7 @@ class Rule:
     builtin: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Policy:
     """A loaded, validated policy: the root file plus everything it includes."""
 

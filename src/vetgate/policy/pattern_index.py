@@ -77,19 +77,12 @@ class PathMatcher:
         self._by_ext = {k: tuple(v) for k, v in by_ext.items()}
         self._by_gram = {k: tuple(v) for k, v in by_gram.items()}
         self._shared = tuple(shared)
-        self._shared_gate: re.Pattern[str] | None = None
-        if shared_regexes:
-            # Group names repeat across pathspec's regexes; the gate only needs "any match".
-            body = "|".join(
-                f"(?:{regex.replace(_DIR_MARK_GROUP, '(?:')})" for regex in shared_regexes
-            )
-            try:
-                self._shared_gate = re.compile(body, re.DOTALL)
-            except (re.error, OverflowError, RecursionError):  # pragma: no cover - defensive
-                self._shared_gate = None
-            self._shared_always = any(r in (".", "/") for r in shared_regexes)
-        else:
-            self._shared_always = False
+        # Group names repeat across pathspec's regexes; the gate only needs "any match". It is
+        # compiled at the first path (a stored compiled policy keeps the text: vetgate.compiled).
+        self._shared_body = "|".join(
+            f"(?:{regex.replace(_DIR_MARK_GROUP, '(?:')})" for regex in shared_regexes
+        ) if shared_regexes else None
+        self._shared_always = any(r in (".", "/") for r in shared_regexes)
 
     @property
     def rule_ids(self) -> tuple[str, ...]:
@@ -112,11 +105,28 @@ class PathMatcher:
                 hit = self._by_gram.get(key[start:start + GRAM])
                 if hit:
                     candidates.update(hit)
-        if self._shared and (
-            self._shared_always or self._shared_gate is None or self._shared_gate.search(key)
-        ):
-            candidates.update(self._shared)
+        if self._shared:
+            gate = self._shared_gate()
+            if self._shared_always or gate is None or gate.search(key):
+                candidates.update(self._shared)
         return candidates
+
+    def _shared_gate(self) -> re.Pattern[str] | None:
+        """The one regex that says whether a rule that cannot be indexed might match (None:
+        try them all)."""
+        gate = self.__dict__.get("_gate", False)
+        if gate is False:
+            try:
+                gate = re.compile(self._shared_body, re.DOTALL) if self._shared_body else None
+            except (re.error, OverflowError, RecursionError):  # pragma: no cover - defensive
+                gate = None
+            self.__dict__["_gate"] = gate
+        return gate
+
+    def __getstate__(self) -> dict[str, object]:
+        state = dict(self.__dict__)
+        state.pop("_gate", None)  # compiled again where it is used (see _shared_gate)
+        return state
 
     def rules_for(self, path: str) -> tuple[str, ...]:
         """Ids of the rules whose ``paths`` match ``path``, in policy order."""

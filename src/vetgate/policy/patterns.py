@@ -12,9 +12,10 @@ import re
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+
+from vetgate.records import frozen
 
 # Characters with a meaning inside one gitignore path segment.
 _GLOB_CHARS = frozenset("*?[")
@@ -47,62 +48,75 @@ def _pathspec() -> Any:
 
 
 _END_ANCHOR = re.compile(r"(?<!\\)\$")
+# pathspec's name for the group its regexes capture a directory match in (GitIgnoreSpec ranks a
+# match through a directory below a match of the path itself).
+_DIR_MARK = "ps_d"
 
 
-def _exact_regex(raw: str) -> re.Pattern[str]:
-    r"""pathspec's regex (as ``pattern_to_regex`` writes it), made exact for any file name git
-    can store, and compiled once.
+# Every pattern translated in this process (policies repeat patterns), and those a stored
+# compiled policy brought along (``remember_translations``): with them, a policy loaded from the
+# store matches paths without importing pathspec at all.
+_TRANSLATIONS: dict[str, tuple[str | None, bool | None]] = {}
 
-    Without DOTALL the ``.+`` of a leading ``**/`` cannot cross a newline in a directory name
+
+def translations() -> dict[str, tuple[str | None, bool | None]]:
+    """Every translation made or remembered so far (stored with a compiled policy)."""
+    return dict(_TRANSLATIONS)
+
+
+def remember_translations(known: Mapping[str, tuple[str | None, bool | None]]) -> None:
+    """Take translations made by another run of the same vetgate (``vetgate.compiled``)."""
+    _TRANSLATIONS.update(known)
+
+
+def translate_pattern(pattern: str) -> tuple[str | None, bool | None]:
+    r"""One gitignore-style pattern as pathspec's ``GitIgnoreSpecPattern`` translates it: the
+    regular expression (None for a pattern that matches nothing) and whether it includes (False:
+    a ``!`` pattern; None: a blank or comment line). Cached: policies repeat patterns.
+
+    The regex is made exact for any file name git can store, to be compiled with ``re.DOTALL``:
+    without DOTALL the ``.+`` of a leading ``**/`` cannot cross a newline in a directory name
     (so ``**/secrets/**`` would miss ``a\nb/secrets/key``), and ``$`` also matches before a final
-    newline; ``\Z`` and DOTALL make the match exact.
+    newline, which ``\Z`` does not. Raises ``PatternError`` for a pattern pathspec refuses (its
+    exceptions vary: GitIgnorePatternError, ValueError, TypeError, and FutureWarning for regex
+    look-alikes, all turned into one type here).
     """
-    return re.compile(_END_ANCHOR.sub(r"\\Z", raw), re.DOTALL)
-
-
-@lru_cache(maxsize=1 << 16)
-def compile_pattern(pattern: str) -> Any:
-    """Compile one gitignore-style pattern with pathspec (cached: policies repeat patterns).
-
-    Returns pathspec's ``GitIgnoreSpecPattern``; raises ``PatternError`` for a pattern pathspec
-    cannot compile (its exceptions vary: GitIgnorePatternError, ValueError, TypeError, re.error,
-    and FutureWarning for regex look-alikes, all turned into one type here).
-    """
+    known = _TRANSLATIONS.get(pattern)
+    if known is not None:
+        return known
     GitIgnoreSpecPattern = _pathspec().patterns.gitignore.spec.GitIgnoreSpecPattern
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            # Translate, then compile once, already exact (pathspec would compile its own
-            # regex first: twice the cost for every pattern of a big policy).
             raw, include = GitIgnoreSpecPattern.pattern_to_regex(pattern)
-            if include is None:
-                return GitIgnoreSpecPattern(None)
-            return GitIgnoreSpecPattern(_exact_regex(raw), include)
-    except re.error as exc:
-        raise PatternError(f"is not a valid glob ({exc.msg})") from exc
     except (ValueError, TypeError, FutureWarning, DeprecationWarning) as exc:
         raise PatternError(f"is not a valid glob ({exc})") from exc
+    translated = (None, include) if include is None or raw is None else (
+        _END_ANCHOR.sub(r"\\Z", raw), include)
+    _TRANSLATIONS[pattern] = translated
+    return translated
+
+
+def _compile(regex: str) -> re.Pattern[str]:
+    try:
+        return re.compile(regex, re.DOTALL)
+    except re.error as exc:
+        raise PatternError(f"is not a valid glob ({exc.msg})") from exc
 
 
 @lru_cache(maxsize=1 << 16)
 def check_pattern(pattern: str) -> bool | None:
-    """Make sure ``pattern`` compiles, without compiling it when that can be avoided.
+    """Make sure ``pattern`` compiles; return what it does: True includes, False excludes, None
+    matches nothing. Raises ``PatternError`` like ``translate_pattern``.
 
-    Returns what the pattern does: True includes, False excludes, None matches nothing.
-    Raises ``PatternError`` like ``compile_pattern``. Only bracket expressions put text of the
-    user's into the regular expression, so only patterns with ``[`` need a real compile here;
-    the rest are translated, which is several times cheaper (big policies load faster).
+    Only bracket expressions put text of the user's into the regular expression, so only
+    patterns with ``[`` are compiled here; the rest are translated, which is several times
+    cheaper (big policies load faster).
     """
-    GitIgnoreSpecPattern = _pathspec().patterns.gitignore.spec.GitIgnoreSpecPattern
-
-    if "[" in pattern:
-        include: bool | None = compile_pattern(pattern).include
-        return include
-    try:
-        _regex, include = GitIgnoreSpecPattern.pattern_to_regex(pattern)
-    except (ValueError, TypeError) as exc:
-        raise PatternError(f"is not a valid glob ({exc})") from exc
+    regex, include = translate_pattern(pattern)
+    if "[" in pattern and regex is not None:
+        _compile(regex)
     return include
 
 
@@ -349,7 +363,7 @@ def _normalize(path: str) -> str:
     return path
 
 
-@dataclass(frozen=True)
+@frozen
 class PatternSet:
     """A compiled list of gitignore-style patterns; a leading ``!`` excludes.
 
@@ -364,38 +378,67 @@ class PatternSet:
         for pattern in _effective(self.patterns, self.case_sensitive):
             check_pattern(pattern)  # refuse bad patterns now, not at the first match
 
-    @property
-    def _spec(self) -> Any:
-        # Compiled on first use: in a big policy most rules never meet a candidate path.
-        spec = self.__dict__.get("_compiled")
-        if spec is None:
-            pathspec = _pathspec()
+    def _regexes(self) -> tuple[tuple[str | None, bool | None], ...]:
+        """Each pattern translated (``translate_pattern``): kept with the set when a compiled
+        policy is stored, so matching after a load needs ``re`` only, not pathspec."""
+        regexes = self.__dict__.get("_translated")
+        if regexes is None:
+            regexes = tuple(translate_pattern(p)
+                            for p in _effective(self.patterns, self.case_sensitive))
+            object.__setattr__(self, "_translated", regexes)
+        return regexes
 
-            compiled = [compile_pattern(p)
-                        for p in _effective(self.patterns, self.case_sensitive)]
-            # One compiled pattern per input line, so check_file's index maps to `patterns`.
-            spec = pathspec.GitIgnoreSpec(compiled, backend="simple")
-            object.__setattr__(self, "_compiled", spec)
-        return spec
+    def _matchers(self) -> tuple[tuple[int, re.Pattern[str], bool], ...]:
+        # Compiled on first use (in a big policy most rules never meet a candidate path), last
+        # pattern first: the last one that matches decides.
+        matchers = self.__dict__.get("_compiled")
+        if matchers is None:
+            matchers = tuple((index, _compile(regex), include)
+                             for index, (regex, include) in enumerate(self._regexes())
+                             if regex is not None and include is not None)[::-1]
+            object.__setattr__(self, "_compiled", matchers)
+        return matchers
 
-    def _key(self, path: str) -> str:
-        return fold(path, self.case_sensitive)
+    def __getstate__(self) -> dict[str, object]:
+        # What a compiled policy stores (vetgate.compiled): the translations, not the compiled
+        # regexes (unpickling would compile every one of them; most are never used).
+        state = {**self.__dict__, "_translated": self._regexes()}
+        state.pop("_compiled", None)
+        return state
+
+    def check(self, path: str) -> tuple[bool | None, int | None]:
+        """Whether ``path`` is included (None: no pattern matched it), and the index of the
+        pattern that decided; pathspec's ``GitIgnoreSpec.check_file``, exactly.
+
+        The last pattern that matches decides, except that a match through a directory (a
+        pattern naming a directory the path lies in) ranks below a match of the path itself,
+        as git does (tests/test_policy_patterns.py compares with pathspec).
+        """
+        key = _normalize(fold(path, self.case_sensitive))
+        decided: tuple[bool | None, int | None] = (None, None)
+        rank = 0
+        for index, regex, include in self._matchers():
+            match = regex.search(key)
+            if match is None:
+                continue
+            here = 1 if match.groupdict().get(_DIR_MARK) else 2
+            if here > rank:
+                decided, rank = (include, index), here
+                if here == 2:
+                    break
+        return decided
 
     def match(self, path: str) -> bool:
         """True when the last pattern that decides ``path`` includes it."""
-        return bool(self._spec.check_file(self._key(path)).include)
+        return bool(self.check(path)[0])
 
     def deciding_pattern(self, path: str) -> str | None:
         """The pattern that included ``path``, or None when the path is not matched."""
-        result = self._spec.check_file(self._key(path))
-        if not result.include or result.index is None:
+        include, index = self.check(path)
+        if not include or index is None:
             return None
-        return self.patterns[result.index]
+        return self.patterns[index]
 
     def including_regexes(self) -> list[str]:
         """The regular expressions of the including (non-``!``) patterns."""
-        out = []
-        for compiled in self._spec.patterns:
-            if compiled.include and compiled.regex is not None:
-                out.append(compiled.regex.pattern)
-        return out
+        return [regex for regex, include in self._regexes() if include and regex is not None]

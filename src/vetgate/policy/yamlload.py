@@ -14,7 +14,9 @@ from typing import Any
 
 import yaml
 
-MAX_POLICY_BYTES = 1 << 20  # 1 MiB: far beyond any real policy; split big ones with include:
+from vetgate.policy.files import MAX_POLICY_BYTES
+from vetgate.records import frozen
+
 MAX_NESTING = 64  # deeper nesting is never a policy
 
 _STANDARD_SCALAR_TAGS = frozenset(
@@ -25,7 +27,7 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _LEADING_WHITESPACE = re.compile(r"[ \t]*")
 
 
-@dataclass(frozen=True)
+@frozen
 class Mark:
     """A position in a policy file: 1-based line and column (column counts characters)."""
 
@@ -33,7 +35,7 @@ class Mark:
     column: int
 
 
-@dataclass(frozen=True)
+@frozen
 class YScalar:
     """A scalar as YAML 1.1 reads it: str, int, float, bool, None, or a date/datetime."""
 
@@ -42,13 +44,13 @@ class YScalar:
     text: str  # the scalar as written (for "quote it" hints)
 
 
-@dataclass(frozen=True)
+@frozen
 class YSeq:
     items: tuple[YNode, ...]
     mark: Mark
 
 
-@dataclass(frozen=True)
+@frozen
 class YMap:
     """A mapping with string keys, in file order; duplicates and non-string keys removed."""
 
@@ -59,7 +61,7 @@ class YMap:
 YNode = YScalar | YSeq | YMap
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     mark: Mark
     message: str

@@ -9,12 +9,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
 from vetgate.errors import VetgateError
 from vetgate.provenance.normalize import fold, fold_email
+from vetgate.records import frozen
 
 EntryKind = Literal[
     "identity", "suggestion-identity", "trailer", "message", "subject-prefix", "name-suffix",
@@ -50,7 +50,7 @@ class CatalogError(VetgateError):
     """The built-in catalog is malformed (a packaging bug)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class EnvCondition:
     """``name`` set to a non-falsy value, equal to ``value`` (folded) when given."""
 
@@ -61,7 +61,7 @@ class EnvCondition:
         return self.name if self.value is None else f"{self.name}={self.value}"
 
 
-@dataclass(frozen=True)
+@frozen
 class CatalogEntry:
     """One mark an AI tool leaves. Pattern fields hold folded text, ready for lookups."""
 
@@ -149,7 +149,7 @@ class CatalogEntry:
         return "; ".join(parts)
 
 
-@dataclass(frozen=True)
+@frozen
 class NotAiExample:
     """A look-alike that must never classify as AI."""
 
@@ -160,7 +160,7 @@ class NotAiExample:
     message: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Catalog:
     entries: tuple[CatalogEntry, ...]
     identity_trailer_keys: frozenset[str]

@@ -11,7 +11,6 @@ import functools
 import itertools
 import re
 import string
-from dataclasses import dataclass
 
 from vetgate.policy.model import MarkerConfig, OriginConfig
 from vetgate.provenance.catalog import Catalog, CatalogEntry, load_catalog
@@ -20,6 +19,7 @@ from vetgate.provenance.normalize import fold, fold_email
 from vetgate.provenance.trailers import (
     SQUASH_SUBJECT,
 )
+from vetgate.records import frozen
 
 _NOREPLY = "@users.noreply.github.com"
 _DEFAULT_CONFIG = OriginConfig()
@@ -40,7 +40,7 @@ _TRACES_FILE = ".agent-trace/traces.jsonl"
 _SQUASH_SUBJECT = fold(SQUASH_SUBJECT)
 
 
-@dataclass(frozen=True)
+@frozen
 class TrailerCandidate:
     """A trailer (or a disguised trailer line) of the message, ready for matching."""
 
@@ -266,7 +266,18 @@ class BuiltinIndex:
 
 @functools.lru_cache(maxsize=1)
 def builtin_index() -> BuiltinIndex:
-    return BuiltinIndex(load_catalog())
+    """The packaged catalog, compiled (kept between runs when a store is in use:
+    ``vetgate.compiled``; the catalog is part of the code it fingerprints)."""
+    from vetgate import compiled
+
+    if compiled.directory() is not None:
+        cached = compiled.load("catalog", "builtin")
+        if isinstance(cached, BuiltinIndex):
+            return cached
+    index = BuiltinIndex(load_catalog())
+    if compiled.directory() is not None:
+        compiled.store("catalog", "builtin", index)
+    return index
 
 
 class PolicyMarkers:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
+
+from vetgate.records import frozen
 
 Origin = Literal["ai", "human", "unknown"]
 # "undecided": not a mark but the reason a commit cannot be judged (its author or committer
@@ -14,7 +16,7 @@ Origin = Literal["ai", "human", "unknown"]
 EvidenceKind = Literal["ai", "human", "suggestion", "undecided", "executed"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Evidence:
     """One mark found on a commit."""
 
@@ -46,7 +48,7 @@ class Evidence:
         return f"{head}{where}: {self.detail}"
 
 
-@dataclass(frozen=True)
+@frozen
 class CommitOrigin:
     """The verdict on one commit (``sha`` None for the pending commit)."""
 
@@ -65,7 +67,7 @@ class CommitOrigin:
         return tuple(seen)
 
 
-@dataclass(frozen=True)
+@frozen
 class ProvenanceContext:
     """What is known about a change besides its commits."""
 

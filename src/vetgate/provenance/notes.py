@@ -26,7 +26,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+
+from vetgate.records import frozen
 
 # A line range list larger than this many characters is not a real attestation.
 _MAX_RANGE_TEXT = 100_000
@@ -38,7 +39,7 @@ _HUMAN_KEY = re.compile(r"h_[0-9a-f]{14}")
 _PROMPT_KEY = re.compile(r"[0-9a-f]{16}|[0-9a-f]{7}")
 
 
-@dataclass(frozen=True)
+@frozen
 class Attribution:
     """Lines one contributor wrote, as a note or trace record says."""
 

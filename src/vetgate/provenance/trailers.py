@@ -9,9 +9,9 @@ the detectors.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from vetgate.changes.trailers import Trailer, find_separator, parse_trailers, trailer_block
+from vetgate.records import frozen
 
 __all__ = [
     "SQUASH_QUOTE_INDENT", "SQUASH_SUBJECT", "SquashedCommit", "Trailer", "find_separator",
@@ -39,7 +39,7 @@ _SQUASH_COMMIT_LINE = re.compile(r"commit ([0-9a-fA-F]{7,64})(?![0-9a-zA-Z])")
 SQUASH_QUOTE_INDENT = "    "  # how git indents the quoted messages
 
 
-@dataclass(frozen=True)
+@frozen
 class SquashedCommit:
     """One commit quoted in git's squash message: its sha, the text after ``Author:`` (None if
     the header is missing), and its message de-indented, which starts on ``first_line`` of the

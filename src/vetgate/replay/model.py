@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Literal
+
+from vetgate.records import frozen
 
 # How one rule treated one change.
 Outcome = Literal["blocked", "warned", "passed", "unknown", "skipped"]
@@ -24,7 +25,7 @@ REVIEWS_UNKNOWN = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class RuleOutcome:
     """One rule on one change, under each policy (None: that policy has no such rule)."""
 
@@ -34,7 +35,7 @@ class RuleOutcome:
     message: str = ""  # the unmet requirement (the proposed policy's when it has one)
 
 
-@dataclass(frozen=True)
+@frozen
 class ReplayedChange:
     """One change that reached the branch."""
 
@@ -47,7 +48,7 @@ class ReplayedChange:
     rules: tuple[RuleOutcome, ...]  # the rules that applied under either policy
 
 
-@dataclass(frozen=True)
+@frozen
 class Counts:
     """How many changes a rule blocked, warned about, passed, could not judge, or skipped."""
 
@@ -66,7 +67,7 @@ class Counts:
         return Counts(**values)
 
 
-@dataclass(frozen=True)
+@frozen
 class ReplayReport:
     """The whole replay: both policies, the changes (newest first) and the counts per rule."""
 

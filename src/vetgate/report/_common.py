@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from vetgate.engine.result import CheckResult, RequirementResult, RuleResult
 from vetgate.provenance.model import Evidence
+from vetgate.records import frozen
 
 # Order in which rules are reported: what blocks first, then what warns, then what is pending.
 _RANK = {("fail", "block"): 0, ("fail", "warn"): 1}
@@ -48,7 +48,7 @@ def requirement_paths(rule: RuleResult, requirement: RequirementResult) -> tuple
     return requirement.paths or rule.paths
 
 
-@dataclass(frozen=True)
+@frozen
 class Tally:
     """How many rules block, warn, are pending, passed and were skipped."""
 

@@ -8,9 +8,9 @@ how many more there are and pointing at the step summary, which lists everything
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from vetgate.engine.result import CheckResult, RuleResult
+from vetgate.records import frozen
 from vetgate.report._common import (
     encodable,
     evidence_lines,
@@ -53,7 +53,7 @@ def _file_property(path: str) -> str:
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Annotation:
     """One ``::error``/``::warning``/``::notice`` line."""
 

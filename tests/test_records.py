@@ -1,0 +1,135 @@
+"""``@frozen`` behaves as ``@dataclass(frozen=True)``: the same constructor, equality, hash,
+repr, immutability, pickling and ``dataclasses`` functions, checked against a twin made by
+dataclasses itself; and every record of the package is made by it."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pickle
+import pkgutil
+from dataclasses import field
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import vetgate
+from vetgate.records import frozen
+
+
+def _body() -> dict[str, Any]:
+    return {
+        "__annotations__": {"a": "int", "b": "str", "c": "tuple[int, ...]",
+                            "d": "list[int]", "e": "int"},
+        "b": "",
+        "c": (),
+        "d": field(default_factory=list),
+        "e": field(default=0, compare=False, repr=False),
+        "__doc__": "A record.",
+        "__module__": __name__,
+    }
+
+
+Ours: Any = frozen(type("Record", (), _body()))
+Theirs: Any = dataclasses.dataclass(frozen=True)(type("Record", (), _body()))
+
+values = st.tuples(st.integers(), st.text(max_size=5), st.tuples(st.integers()),
+                   st.lists(st.integers(), max_size=2), st.integers())
+
+
+def _both(args: tuple[Any, ...]) -> tuple[Any, Any]:
+    a, b, c, d, e = args
+    return Ours(a, b, c=c, d=d, e=e), Theirs(a, b, c=c, d=d, e=e)
+
+
+@given(values, values)
+def test_equality_hash_and_repr_are_dataclasses_own(first: tuple[Any, ...],
+                                                     second: tuple[Any, ...]) -> None:
+    ours_1, theirs_1 = _both(first)
+    ours_2, theirs_2 = _both(second)
+    assert (ours_1 == ours_2) == (theirs_1 == theirs_2)
+    assert repr(ours_1) == repr(theirs_1)
+    with pytest.raises(TypeError):  # a list field makes it unhashable, as in dataclasses
+        hash(ours_1)
+    assert dataclasses.asdict(ours_1) == dataclasses.asdict(theirs_1)
+    assert [f.name for f in dataclasses.fields(ours_1)] == ["a", "b", "c", "d", "e"]
+
+
+@given(st.integers(), st.text(max_size=3), st.integers(), st.integers())
+def test_equal_records_hash_equal(a: int, b: str, e1: int, e2: int) -> None:
+    body = _body()
+    body["__annotations__"] = {"a": "int", "b": "str", "e": "int"}
+    del body["c"], body["d"]
+    hashable: Any = frozen(type("Hashable", (), body))
+    assert hash(hashable(a, b, e1)) == hash(hashable(a, b, e2))  # e is not compared
+    assert {hashable(a, b, e1), hashable(a, b, e2)} == {hashable(a, b)}
+
+
+def test_defaults_factories_and_keywords() -> None:
+    record = Ours(1)
+    assert (record.a, record.b, record.c, record.d, record.e) == (1, "", (), [], 0)
+    assert Ours(1).d is not Ours(1).d  # a fresh list each time, as default_factory promises
+    assert Ours(a=2, b="x") == Ours(2, "x")
+    with pytest.raises(TypeError):
+        Ours()
+    with pytest.raises(TypeError):
+        Ours(1, nope=2)
+
+
+def test_frozen_and_replace_and_pickle() -> None:
+    record = Ours(1, "x", (2,))
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'a'"):
+        record.a = 3
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot delete field 'b'"):
+        del record.b
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.other = 1
+    changed = dataclasses.replace(record, b="y")
+    assert (changed.a, changed.b, changed.c) == (1, "y", (2,)) and record.b == "x"
+    assert dataclasses.is_dataclass(record)
+    assert Ours.__dataclass_params__.frozen and Ours.__dataclass_params__.eq
+
+
+def test_only_the_same_class_is_equal() -> None:
+    assert Ours(1) != Theirs(1)
+    assert Ours(1).__eq__(Theirs(1)) is NotImplemented
+    assert Ours(1, e=5) == Ours(1, e=6)  # compare=False, as in dataclasses
+
+
+def test_post_init_runs_after_the_fields_are_set() -> None:
+    seen = []
+
+    def __post_init__(self: Any) -> None:
+        seen.append((self.a, self.b))
+
+    body = _body()
+    body["__post_init__"] = __post_init__
+    record_type: Any = frozen(type("Checked", (), body))
+    record_type(7, "z")
+    assert seen == [(7, "z")]
+
+
+def test_every_record_of_the_package_is_frozen() -> None:
+    """Every dataclass of vetgate is made by ``@frozen``, except the few mutable builders."""
+    mutable = {"_Frame", "RuleDraft", "FileDraft", "HistoryScan", "SzzResult", "HttpClient",
+               "AreaFindings"}
+    found = []
+    for module in pkgutil.walk_packages(vetgate.__path__, "vetgate."):
+        if module.name.endswith("__main__"):
+            continue
+        loaded = importlib.import_module(module.name)
+        for value in vars(loaded).values():
+            if isinstance(value, type) and value.__module__ == loaded.__name__ \
+                    and dataclasses.is_dataclass(value):
+                found.append(value)
+                if value.__name__ in mutable:
+                    assert not value.__dataclass_params__.frozen, value
+                    continue
+                assert value.__dataclass_params__.frozen, value
+                assert value.__init__.__module__ == value.__module__, value
+                assert value.__eq__.__code__.co_filename.endswith("records.py"), value
+                # Pickled and loaded again, equal (vetgate.compiled stores records).
+                assert pickle.loads(pickle.dumps(value)) is value
+    assert len(found) > 90
