@@ -3,15 +3,18 @@ arguments to ``vetgate.commands.<name>.run``."""
 
 from __future__ import annotations
 
-import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vetgate import __version__
 from vetgate.errors import UsageError
 from vetgate.report import FORMATS as REPORT_FORMATS
+
+if TYPE_CHECKING:
+    import argparse
 
 ORIGIN_FORMATS = ("json", "text")
 AUDIT_FORMATS = ("html", "json", "markdown", "text")
@@ -59,13 +62,20 @@ HOOK_ARGUMENTS = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on bad arguments, which is our "could not decide" code; keep that, but
-    route the message through our own handler so it reads like every other error (main adds the
-    one ``vetgate: error:`` prefix)."""
+@functools.lru_cache(maxsize=1)
+def _parser_class() -> type[argparse.ArgumentParser]:
+    """argparse's parser, made where it is needed (a hook run never loads argparse)."""
+    import argparse
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see `{self.prog} --help`)")
+    class _Parser(argparse.ArgumentParser):
+        """argparse exits 2 on bad arguments, which is our "could not decide" code; keep that,
+        but route the message through our own handler so it reads like every other error (main
+        adds the one ``vetgate: error:`` prefix)."""
+
+        def error(self, message: str) -> None:  # type: ignore[override]
+            raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+    return _Parser
 
 
 def _add_repo(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +94,9 @@ def _add_policy(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used by the docs tests)."""
+    import argparse
+
+    _Parser = _parser_class()
     parser = _Parser(
         prog="vetgate",
         description="A policy gate for AI-origin code changes: pre-commit hooks, a CI status "
@@ -302,8 +315,16 @@ def _misplaced_option(argv: Sequence[str], commands: Sequence[str]) -> str | Non
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; return its exit code."""
-    parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
+    if len(words) >= 2 and words[0] == "hook" and words[1] in HOOK_DESCRIPTIONS and not any(
+            word.startswith("-") for word in words[2:]):
+        # What git and pre-commit run on every commit: nothing argparse could read differently
+        # (no option, no `--`), so no parser is built (that and importing argparse cost more
+        # than the rest of a hook's start).
+        return COMMANDS["hook"](repo=".", hook_name=words[1], hook_args=words[2:])
+    import argparse
+
+    parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     misplaced = _misplaced_option(words, list(sub.choices))
     if misplaced:

@@ -11,10 +11,10 @@ import fnmatch
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import field
+from typing import TYPE_CHECKING
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
 from vetgate.engine.result import RequirementResult
-from vetgate.hosts.model import Review, ReviewEvidence
 from vetgate.policy.model import (
     ForbidRequirement,
     LabelRequirement,
@@ -27,6 +27,9 @@ from vetgate.policy.model import (
     TrailerRequirement,
 )
 from vetgate.records import frozen
+
+if TYPE_CHECKING:
+    from vetgate.hosts.model import Review, ReviewEvidence
 
 
 @frozen

@@ -17,7 +17,6 @@ from vetgate.changes.model import ChangeSet, Commit
 from vetgate.engine.requirements import EvaluationInputs
 from vetgate.engine.result import CheckResult
 from vetgate.errors import EXIT_BLOCK, EXIT_PASS, HostError, UsageError
-from vetgate.hosts.model import CIContext, ReviewEvidence
 from vetgate.policy.model import OriginConfig, Policy
 from vetgate.provenance.model import CommitOrigin, ProvenanceContext
 from vetgate.records import frozen
@@ -25,6 +24,7 @@ from vetgate.records import frozen
 if TYPE_CHECKING:
     from vetgate.changes.pending import PendingIdentity, RepoState
     from vetgate.hosts.ci import HostClient
+    from vetgate.hosts.model import CIContext, ReviewEvidence
 
 
 @frozen

@@ -285,9 +285,13 @@ class GitSource:
 
 def _blob_id(data: bytes, length: int) -> str:
     """git's object id of a blob holding ``data`` (SHA-1, or SHA-256 for 64-digit ids)."""
-    import hashlib
+    try:  # the built-in digests: OpenSSL's (hashlib) takes milliseconds to load, on every hook
+        from _sha1 import sha1  # type: ignore[import-not-found]
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - a Python built without them
+        from hashlib import sha1, sha256
 
-    digest = hashlib.sha256 if length == 64 else hashlib.sha1
+    digest = sha256 if length == 64 else sha1
     return digest(b"blob %d\0" % len(data) + data).hexdigest()
 
 

@@ -23,7 +23,6 @@ Agent Trace (RFC v0.1.0): JSON records with ``vcs.revision``, ``tool.name`` and
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 
@@ -94,6 +93,8 @@ def _split_note(text: str) -> tuple[list[str], str]:
 
 
 def _parse_v3(text: str) -> tuple[Attribution, ...]:
+    import json
+
     attestation, metadata_text = _split_note(text)
     try:
         metadata = json.loads(metadata_text) if metadata_text.strip() else {}
@@ -198,6 +199,8 @@ def parse_ai_note(text: str, is_ai_name: Callable[[str], bool] | None = None
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
+            import json
+
             data = json.loads(stripped)
         except (ValueError, RecursionError):
             return ()
