@@ -292,7 +292,11 @@ def test_commit_graph_is_offered_and_written_only_when_asked(
 
     monkeypatch.setattr(pipeline, "MANY_FIXES", 1)
     graph = repo.path / ".git" / "objects" / "info" / "commit-graph"
+    # Without a window the forward pass settles every fix: no blame for a commit-graph to speed.
     assert main(["audit", "-C", str(repo.path), "--format", "json", "--jobs", "1"]) == 0
+    assert "commit-graph" not in capsys.readouterr().err
+    assert main(["audit", "-C", str(repo.path), "--format", "json", "--jobs", "1",
+                 "--window", "90d"]) == 0
     err = capsys.readouterr().err
     assert "one with changed-path filters made blame about 2x faster" in err
     assert "add --write-commit-graph" in err and not graph.exists()

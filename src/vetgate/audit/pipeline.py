@@ -27,6 +27,7 @@ from vetgate.audit.reverts import (
     reverted_commits,
 )
 from vetgate.audit.szz import (
+    COMMITS_PER_FIX,
     DATA_NAMES,
     DATA_SUFFIXES,
     DEFAULT_FIX_PATTERN,
@@ -306,15 +307,24 @@ def agent_traces(root: str, head: str) -> Mapping[str, tuple[Mapping[str, object
     return read_agent_traces(root, head)
 
 
+def _blames_each_fix(options: AuditOptions, scan: HistoryScan, shallow: bool) -> bool:
+    """True when the fixes will be blamed one by one (``git blame``), not settled by the
+    forward pass over history (szz.run_szz says when that runs)."""
+    window = options.window_days is not None and options.szz != "l"
+    return window or shallow or scan.commits > COMMITS_PER_FIX * len(scan.fixes)
+
+
 def _commit_graph(root: str, options: AuditOptions, scan: HistoryScan,
-                  progress: Progress) -> None:
-    """Write a commit-graph when asked; otherwise offer it where it pays (never silently)."""
+                  progress: Progress, shallow: bool) -> None:
+    """Write a commit-graph when asked; otherwise offer it where it pays (never silently): where
+    fixes are blamed one by one, which is what it speeds up."""
     if history.commit_graph_present(root):
         return
     if options.write_commit_graph:
         history.write_commit_graph(root)
         progress.note("wrote a commit-graph with changed-path filters (--write-commit-graph)")
-    elif scan.commits >= LARGE_HISTORY or len(scan.fixes) >= MANY_FIXES:
+    elif ((scan.commits >= LARGE_HISTORY or len(scan.fixes) >= MANY_FIXES)
+          and _blames_each_fix(options, scan, shallow)):
         progress.note(
             f"hint: {scan.commits:,} commits, {len(scan.fixes):,} fixes to blame and no "
             "commit-graph: one with changed-path filters made blame about 2x faster in our "
@@ -335,16 +345,16 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
                         rev_range=pin_range(options.selection.rev_range, head))
 
     scan = scan_history(root, selection, fix_re, progress)
-    _commit_graph(root, options, scan, progress)
+    shallow = history.is_shallow(root)
+    _commit_graph(root, options, scan, progress, shallow)
     targets, unresolved = resolve_reverts(root, scan)
     reverted = reverted_commits(targets, scan.revert_times)
-    shallow = history.is_shallow(root)
     window = options.window_days * 86_400 if options.window_days else None
     szz = run_szz(
         root, scan.fixes, options.szz, revert_targets=targets,
         shallow=history.shallow_commits(root) if shallow else (), window_seconds=window,
         on_progress=lambda done, total: progress.step("blaming fixes", done, total, unit="fixes"),
-        workers=options.jobs,
+        workers=options.jobs, head=head,
     )
     cutoff = scan.newest - window if window is not None and scan.newest is not None else None
     rule_ids = [rule.id for rule in policy.rules]

@@ -87,8 +87,12 @@ def docstring_lines(source: bytes) -> frozenset[int]:
     """The 1-based line numbers of a Python file's docstrings (module, class, function).
 
     Docstrings are documentation, like comments. Only where it is clear: a file Python cannot
-    parse has none.
+    parse has none. A file without a quote character has no string at all, so it is not parsed
+    (unless a coding line could make some other byte a quote); only statements are walked, never
+    expressions: a docstring is a statement, in the body of a statement.
     """
+    if b'"' not in source and b"'" not in source and b"coding" not in source:
+        return frozenset()
     import ast
 
     try:
@@ -96,15 +100,21 @@ def docstring_lines(source: bytes) -> frozenset[int]:
     except (SyntaxError, ValueError):
         return frozenset()
     lines: set[int] = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
-                                 ast.AsyncFunctionDef)):
-            continue
-        body = node.body
-        if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)):
-            first = body[0]
-            lines.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    owners = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    nested = (ast.stmt, ast.excepthandler, ast.match_case)
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, owners):
+            body = node.body
+            if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                    and isinstance(body[0].value.value, str)):
+                first = body[0]
+                lines.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if isinstance(children, list):
+                stack.extend(child for child in children if isinstance(child, nested))
     return frozenset(lines)
 
 
@@ -207,17 +217,12 @@ class FixBlame:
     blamed_lines: int = 0
 
 
-def blame_fix(root: str, fix: FixCommit, exclude: Sequence[str],
-              max_age_seconds: int | None = None) -> FixBlame:
-    """Diff ``fix`` against its parent and blame the removed source lines there.
-
-    With ``max_age_seconds`` blame stops at commits older than that before the fix (their lines
-    go to a boundary commit, which is ignored): a window makes older candidates moot anyway, and
-    blame no longer walks all of history.
-    """
-    if fix.parent is None:
-        return FixBlame(fix, "no_parent")
-    removed = blame.removed_lines(root, fix.sha, fix.parent, exclude)
+def wanted_lines(fix: FixCommit, removed: Sequence[blame.RemovedLines],
+                 read_file: Callable[[str], bytes]
+                 ) -> tuple[list[tuple[str, tuple[tuple[int, int], ...]]], set[str]]:
+    """The removed lines of ``fix`` to blame, as line ranges per file of its parent; and the
+    files left out as data by their content. ``read_file(path)`` gives a file at the parent
+    (for Python docstrings)."""
     wanted: list[tuple[str, tuple[tuple[int, int], ...]]] = []
     data_by_content: set[str] = set()
     for item in removed:
@@ -228,12 +233,29 @@ def blame_fix(root: str, fix: FixCommit, exclude: Sequence[str],
             continue
         numbers = [number for number, text in item.lines if is_blameable(item.path, text)]
         if numbers and item.path.lower().endswith((".py", ".pyi")):
-            docs = docstring_lines(blame.file_at(root, fix.parent, item.path))
+            docs = docstring_lines(read_file(item.path))
             numbers = [number for number in numbers if number not in docs]
         if numbers:
             wanted.append((item.path, blame.to_ranges(numbers)))
+    return wanted, data_by_content
+
+
+def blame_fix(root: str, fix: FixCommit, exclude: Sequence[str],
+              max_age_seconds: int | None = None) -> FixBlame:
+    """Diff ``fix`` against its parent and blame the removed source lines there.
+
+    With ``max_age_seconds`` blame stops at commits older than that before the fix (their lines
+    go to a boundary commit, which is ignored): a window makes older candidates moot anyway, and
+    blame no longer walks all of history.
+    """
+    if fix.parent is None:
+        return FixBlame(fix, "no_parent")
+    parent = fix.parent
+    removed = blame.removed_lines(root, fix.sha, parent, exclude)
+    wanted, data_by_content = wanted_lines(fix, removed,
+                                           lambda path: blame.file_at(root, parent, path))
     if not wanted:
-        touched = blame.changed_paths(root, fix.parent, fix.sha, exclude)
+        touched = blame.changed_paths(root, parent, fix.sha, exclude)
         source = [path for path in touched
                   if not is_data_path(path) and path not in data_by_content]
         return FixBlame(fix, "ghost" if source else "data_only")
@@ -241,7 +263,7 @@ def blame_fix(root: str, fix: FixCommit, exclude: Sequence[str],
     counts: dict[str, int] = {}
     lines = 0
     for path, ranges in wanted:
-        for blamed in blame.blame_ranges(root, fix.parent, path, ranges, since=since):
+        for blamed in blame.blame_ranges(root, parent, path, ranges, since=since):
             if blamed.boundary or blamed.sha == fix.sha:
                 continue
             counts[blamed.sha] = counts.get(blamed.sha, 0) + 1
@@ -286,9 +308,14 @@ def run_szz(root: str, fixes: Sequence[FixCommit], variant: SzzVariant, *,
             shallow: Iterable[str] = (),
             window_seconds: int | None = None,
             on_progress: Callable[[int, int], None] | None = None,
-            workers: int | None = None) -> SzzResult:
-    """Blame every fix (in parallel: one worker per core unless ``workers`` says otherwise;
-    each fix is its own git processes) and apply ``variant``.
+            workers: int | None = None, head: str | None = None) -> SzzResult:
+    """Blame every fix and apply ``variant``.
+
+    With ``head`` (the end of the audited range), no window and a full clone, the owners of
+    every line are followed forward through history in one pass (``vetgate.audit.lineage``):
+    the same answer as ``git blame``, from one ``git log -p`` instead of git processes per fix.
+    The fixes that pass cannot settle are blamed one by one, in parallel (one worker per core
+    unless ``workers`` says otherwise).
 
     With ``window_seconds`` (and variant b or r, whose answer cannot change by it) blame stops
     at the window: candidates older than it could not count as failures anyway. L-SZZ compares
@@ -303,9 +330,13 @@ def run_szz(root: str, fixes: Sequence[FixCommit], variant: SzzVariant, *,
     targets = revert_targets or {}
     cut_off = frozenset(shallow)
     done = 0
+    settled: dict[str, FixBlame] = {}
+    if head and max_age is None and not cut_off:
+        settled = _forward(root, head, fixes)
 
     def blame(fix: FixCommit) -> FixBlame:
-        return blame_fix(root, fix, exclude, max_age)
+        found = settled.get(fix.sha)
+        return found if found is not None else blame_fix(root, fix, exclude, max_age)
 
     # Threads are enough: the work is in git processes. Executor.map yields in input order, so
     # the result is the same, in the same order, with one worker or many.
@@ -320,6 +351,22 @@ def run_szz(root: str, fixes: Sequence[FixCommit], variant: SzzVariant, *,
                     on_progress(done, len(fixes))
             _choose(root, outcomes, variant, targets, cut_off, result)
     return result
+
+
+# The forward pass reads every commit's diff once; one blame costs about as much as reading a
+# hundred commits' diffs (benchmarks/RESULTS.md), so it pays from one fix per hundred commits.
+COMMITS_PER_FIX = 100
+
+
+def _forward(root: str, head: str, fixes: Sequence[FixCommit]) -> dict[str, FixBlame]:
+    """The fixes the forward pass settles (none when it does not pay or cannot follow)."""
+    from vetgate.audit import lineage
+    from vetgate.changes.lineage import LineageUnsupported
+
+    try:
+        return lineage.forward_blames(root, head, fixes, COMMITS_PER_FIX)
+    except LineageUnsupported:
+        return {}
 
 
 def _choose(root: str, outcomes: Sequence[FixBlame], variant: SzzVariant,

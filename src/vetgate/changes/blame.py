@@ -9,9 +9,12 @@ and undecodable bytes survive as surrogates so they can be handed back to git in
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from types import TracebackType
 
-from vetgate.changes.git import missing_object, run_git
+from vetgate.changes.git import git_batch, missing_object, run_git
 from vetgate.errors import GitError
 from vetgate.records import frozen
 
@@ -90,12 +93,15 @@ def removed_lines(root: str, fix: str, parent: str,
     args = ["diff-tree", "-r", "-p", "-U0", "-M", "-w", "--no-color", "--no-ext-diff",
             "--no-textconv", "--no-relative", "--src-prefix=a/", "--dst-prefix=b/", parent, fix,
             "--", ".", *exclude]
-    output = run_git(args, root).stdout
+    return parse_removed(run_git(args, root).stdout.split(b"\n"))
+
+
+def parse_removed(lines: Sequence[bytes]) -> tuple[RemovedLines, ...]:
+    """The removed lines of a ``-U0`` patch (the lines of one commit's diff), per file."""
     files: list[RemovedLines] = []
     old_path: bytes | None = None
     current: list[tuple[int, str]] = []
     not_text = False  # a symlink (its "line" is the target) or a submodule ("Subproject commit")
-    lines = output.split(b"\n")
     i = 0
 
     def flush() -> None:
@@ -142,6 +148,43 @@ def file_at(root: str, revision: str, path: str) -> bytes:
     """The bytes of ``path`` as of ``revision`` (empty when it is not a file there)."""
     proc = run_git(["cat-file", "blob", f"{revision}:{path}"], root, check=False)
     return proc.stdout if proc.returncode == 0 else b""
+
+
+class FileReader:
+    """Files at revisions, read through one ``git cat-file --batch`` process for all of them.
+
+    ``read(revision, path)`` answers like ``file_at``: the bytes, or empty when ``path`` is not
+    a file there. Use as a context manager; the process ends with it.
+    """
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self._batch: AbstractContextManager[subprocess.Popen[bytes]] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> FileReader:
+        self._batch = git_batch(["cat-file", "--batch"], self.root)
+        self._proc = self._batch.__enter__()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        assert self._batch is not None
+        self._batch.__exit__(exc_type, exc, traceback)
+
+    def read(self, revision: str, path: str) -> bytes:
+        """The bytes of ``path`` as of ``revision`` (empty when it is not a file there)."""
+        proc = self._proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+        if "\n" in path:  # a request is one line: such a name goes to git on its own
+            return file_at(self.root, revision, path)
+        proc.stdin.write(f"{revision}:{path}\n".encode("utf-8", "surrogateescape"))
+        proc.stdin.flush()
+        header = proc.stdout.readline().split()
+        if len(header) != 3 or not header[2].isdigit() or not _SHA_RE.match(header[0]):
+            return b""  # "NAME missing", "NAME ambiguous"
+        body = proc.stdout.read(int(header[2]) + 1)[:-1]
+        return body if header[1] == b"blob" else b""
 
 
 def changed_paths(root: str, parent: str, commit: str,

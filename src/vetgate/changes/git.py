@@ -128,11 +128,42 @@ def _spawn(args: Sequence[str], cwd: str
         yield proc, errors
 
 
+@contextmanager
+def git_batch(args: Sequence[str], cwd: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``git ARGS`` to answer requests written to its stdin (``cat-file --batch``): the
+    caller writes, flushes and reads answers in turn. Stopped (and waited for) on exit."""
+    cmd = ["git", *_STABLE_CONFIG, *args]
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=errors, env=_env(None))
+        except FileNotFoundError as exc:
+            raise _cannot_run(cwd, exc) from exc
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            yield proc
+            proc.stdin.close()
+            returncode = proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            proc.stdout.close()
+            if not proc.stdin.closed:
+                proc.stdin.close()
+        if returncode != 0:
+            errors.seek(0)
+            raise _failure(args, errors.read(), returncode)
+
+
 def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
-               chunk_size: int = 1 << 16) -> Iterator[bytes]:
+               chunk_size: int = 1 << 16, warnings: list[str] | None = None
+               ) -> Iterator[bytes]:
     """Run ``git ARGS`` and yield its stdout split on ``sep`` as it arrives (constant memory).
 
-    Raises ``GitError`` if git exits non-zero once the stream is drained.
+    Raises ``GitError`` if git exits non-zero once the stream is drained; with ``warnings``,
+    what git wrote on stderr while succeeding is appended there.
     """
     with _spawn(args, cwd) as (proc, errors):
         assert proc.stdout is not None
@@ -157,6 +188,8 @@ def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
         stderr = errors.read()
     if returncode != 0:
         raise _failure(args, stderr, returncode)
+    if warnings is not None and stderr.strip():
+        warnings.append(stderr.decode("utf-8", "replace"))
 
 
 def repo_root(cwd: str) -> str:

@@ -1,0 +1,274 @@
+"""SZZ's blame for every fix from one forward pass over history, instead of one ``git blame``
+per fix.
+
+Walking history oldest first, every line of every file carries its *owner*: the commit
+``git blame -w`` would name for it. A commit's diff against its parent (``-U0``, whitespace
+ignored, renames followed) says which lines it wrote; the others keep their owner. A merge
+follows blame's rules: a file identical to one parent takes that parent's owners whole (the first
+such parent); otherwise each line goes to the first parent, in order, whose diff leaves it
+unchanged, and lines no parent has stay the merge's. When a fix comes by, the owners of the
+lines it removes, as of its parent, are exactly what ``git blame`` of those lines would print.
+
+What the pass cannot follow line by line (binary files, symlinks, submodules, output it does not
+recognise) is marked unknown; a fix that needs an unknown file is blamed the ordinary way, so the
+result is the same either way and only the cost differs. Memory holds the owners of the files
+at the open branch tips (one tip for a linear history): it grows with the size of the tree,
+not with the number of commits.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+
+from vetgate.audit.szz import FixBlame, FixCommit, is_data_path, wanted_lines
+from vetgate.changes import blame, lineage
+from vetgate.changes.lineage import DiffSection, FileDelta, LineageUnsupported
+
+Owners = list[str] | None  # the owner of each line; None: not followed (blame it instead)
+State = dict[str, Owners]  # path → owners, for one commit
+
+
+def _carried(hunks: Sequence[tuple[int, int, int, int]], old_length: int
+             ) -> Iterator[tuple[int, int, int]] | None:
+    """The runs of unchanged lines: (new index, old index, length), 0-based; None when the hunks
+    do not fit a file of ``old_length`` lines."""
+    runs: list[tuple[int, int, int]] = []
+    new = old = 0
+    for old_start, old_count, new_start, new_count in hunks:
+        old_cut = old_start - 1 if old_count else old_start
+        new_cut = new_start - 1 if new_count else new_start
+        span = old_cut - old
+        if span < 0 or new + span != new_cut or old_cut + old_count > old_length:
+            return None
+        if span:
+            runs.append((new, old, span))
+        new = new_cut + new_count
+        old = old_cut + old_count
+    if old_length > old:
+        runs.append((new, old, old_length - old))
+    return iter(runs)
+
+
+def _new_length(hunks: Sequence[tuple[int, int, int, int]], old_length: int) -> int:
+    return old_length + sum(new_count - old_count for _, old_count, _, new_count in hunks)
+
+
+def _apply(source: Owners, delta: FileDelta, sha: str) -> Owners:
+    """The owners of ``delta``'s new file: carried lines keep theirs, new lines are ``sha``'s."""
+    if delta.opaque or source is None:
+        return None
+    if delta.identical or not delta.hunks:
+        return source
+    runs = _carried(delta.hunks, len(source))
+    if runs is None:
+        return None
+    owners = [sha] * _new_length(delta.hunks, len(source))
+    for new, old, span in runs:
+        owners[new:new + span] = source[old:old + span]
+    return owners
+
+
+class LineOwners:
+    """The owners of every line at the commits still needed (those with children to come)."""
+
+    def __init__(self, graph: Mapping[str, tuple[str, ...]]) -> None:
+        self.graph = graph
+        self.children: Counter[str] = Counter(p for parents in graph.values() for p in parents)
+        self.states: dict[str, State | None] = {}
+
+    def owners(self, commit: str, path: str) -> Owners:
+        """The owners of ``path`` at ``commit`` (None: unknown, or the file is not there)."""
+        state = self.states.get(commit)
+        return None if state is None else state.get(path)
+
+    def _source(self, parent: str, path: str | None) -> Owners:
+        if path is None:
+            return []  # a new file: every line is the commit's own
+        return self.owners(parent, path)
+
+    def _start(self, parent: str | None) -> State | None:
+        if parent is None:
+            return {}
+        state = self.states.get(parent)
+        if state is None:
+            return None
+        return state if self.children[parent] <= 1 else dict(state)
+
+    def advance(self, sha: str, sections: Sequence[DiffSection]) -> None:
+        """Move past commit ``sha`` given its diffs against its parents."""
+        parents = self.graph.get(sha, ())
+        by_parent = {section.against: section for section in sections}
+        first = parents[0] if parents else None
+        state = self._start(first)
+        if state is not None:
+            section = by_parent.get(first)
+            if section is not None:
+                if len(parents) > 1:
+                    updates = self._merge(sha, parents, by_parent, section)
+                else:
+                    updates = self._commit(sha, first, section)
+                for path, owners in updates:
+                    if owners is _GONE:
+                        state.pop(path, None)
+                for path, owners in updates:
+                    if owners is not _GONE:
+                        state[path] = owners
+        self.states[sha] = state
+        for parent in parents:
+            self.children[parent] -= 1
+            if self.children[parent] <= 0:
+                self.states.pop(parent, None)
+                del self.children[parent]
+
+    def _commit(self, sha: str, parent: str | None, section: DiffSection
+                ) -> list[tuple[str, Owners]]:
+        updates: list[tuple[str, Owners]] = []
+        for delta in section.files:
+            if delta.new_path is None or delta.renamed:
+                assert delta.old_path is not None
+                updates.append((delta.old_path, _GONE))
+            if delta.new_path is not None:
+                if parent is not None:
+                    source = self._source(parent, delta.old_path)
+                else:  # a root commit: every file is new
+                    source = [] if delta.old_path is None else None
+                updates.append((delta.new_path, _apply(source, delta, sha)))
+        return updates
+
+    def _merge(self, sha: str, parents: Sequence[str], by_parent: Mapping[str | None, DiffSection],
+               section: DiffSection) -> list[tuple[str, Owners]]:
+        entries = {parent: {delta.new_path: delta for delta in found.files if delta.new_path}
+                   for parent, found in by_parent.items() if parent is not None}
+        updates: list[tuple[str, Owners]] = []
+        for delta in section.files:
+            if delta.new_path is None or delta.renamed:
+                assert delta.old_path is not None
+                updates.append((delta.old_path, _GONE))
+            if delta.new_path is not None:
+                updates.append((delta.new_path,
+                                self._merged_file(sha, parents, entries, delta)))
+        return updates
+
+    def _merged_file(self, sha: str, parents: Sequence[str],
+                     entries: Mapping[str, Mapping[str, FileDelta]], first: FileDelta) -> Owners:
+        path = first.new_path
+        assert path is not None
+        # blame first looks for a parent with the very same file: it takes everything.
+        for parent in parents:
+            delta = entries.get(parent, {}).get(path)
+            if delta is None:
+                return self.owners(parent, path)
+            if delta.identical:
+                return self._source(parent, delta.old_path)
+        base = self._source(parents[0], first.old_path)
+        if base is None or first.opaque:
+            return None
+        owners: list[str] = [sha] * _new_length(first.hunks, len(base))
+        for parent in parents:
+            delta = entries[parent][path]
+            if delta.old_path is None:
+                continue  # new against this parent: blame finds nothing there
+            source = self._source(parent, delta.old_path)
+            if source is None or delta.opaque:
+                return None
+            runs = _carried(delta.hunks, len(source))
+            if runs is None or _new_length(delta.hunks, len(source)) != len(owners):
+                return None
+            for new, old, span in runs:
+                for offset in range(span):
+                    if owners[new + offset] is sha:
+                        owners[new + offset] = source[old + offset]
+        return owners
+
+
+_GONE: Owners = ["(deleted)"]  # a marker: the path leaves the tree
+
+
+def _sections(stream: Iterator[DiffSection]) -> Iterator[list[DiffSection]]:
+    """Group consecutive sections of the same commit."""
+    group: list[DiffSection] = []
+    for section in stream:
+        if group and group[0].sha != section.sha:
+            yield group
+            group = []
+        group.append(section)
+    if group:
+        yield group
+
+
+def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
+                   commits_per_fix: int | None = None) -> dict[str, FixBlame]:
+    """What ``blame_fix`` would say for each fix the forward pass can settle (no window, full
+    history); the fixes missing from the answer are left to ``blame_fix``. With
+    ``commits_per_fix``, nothing is settled when the history behind ``head`` has more commits
+    than that per fix (blaming them one by one is cheaper then).
+
+    ``LineageUnsupported`` when the history cannot be followed at all (the caller blames every
+    fix then).
+    """
+    if not fixes or lineage.blame_config_differs(root):
+        return {}
+    wanted = {fix.sha: fix for fix in fixes if fix.parent is not None}
+    graph = lineage.commit_graph(root, head)
+    if commits_per_fix is not None and len(graph) > commits_per_fix * len(wanted):
+        return {}
+    owners = LineOwners(graph)
+    warnings: list[str] = []
+    found: dict[str, FixBlame] = {}
+    with blame.FileReader(root) as reader:
+        for group in _sections(lineage.history_diffs(root, head, graph, wanted, warnings)):
+            sha = group[0].sha
+            fix = wanted.get(sha)
+            if fix is not None and len(group) == 1 and group[0].against == fix.parent:
+                outcome = _settle(fix, group[0], owners, reader)
+                if outcome is not None:
+                    found[sha] = outcome
+            owners.advance(sha, group)
+    if warnings:  # e.g. rename detection skipped for too many files: blame would not skip it
+        raise LineageUnsupported(warnings[0].strip().splitlines()[0])
+    return found
+
+
+def _touched(files: Sequence[FileDelta]) -> Iterator[str]:
+    """The paths a diff changed as ``git diff-tree --no-renames --name-only`` names them: both
+    sides of a rename, the new side of a copy."""
+    for delta in files:
+        copy = (delta.old_path is not None and delta.new_path is not None
+                and delta.old_path != delta.new_path and not delta.renamed)
+        if delta.old_path is not None and not copy:
+            yield delta.old_path
+        if delta.new_path is not None and delta.new_path != delta.old_path:
+            yield delta.new_path
+
+
+def _settle(fix: FixCommit, section: DiffSection, owners: LineOwners,
+            reader: blame.FileReader) -> FixBlame | None:
+    """The fix's outcome from the owners at its parent; None to leave it to ``blame_fix``."""
+    assert fix.parent is not None
+    for delta in section.files:
+        moved = delta.old_path is not None and delta.new_path not in (None, delta.old_path)
+        if moved and (is_data_path(delta.old_path or "") or is_data_path(delta.new_path or "")):
+            return None  # blame_fix leaves data files out before rename detection: ask it
+    removed = blame.parse_removed(section.patch)
+    wanted, data_by_content = wanted_lines(fix, removed,
+                                           lambda path: reader.read(fix.parent or "", path))
+    if not wanted:
+        source = [path for path in _touched(section.files)
+                  if not is_data_path(path) and path not in data_by_content]
+        return FixBlame(fix, "ghost" if source else "data_only")
+    counts: dict[str, int] = {}
+    lines = 0
+    for path, ranges in wanted:
+        file_owners = owners.owners(fix.parent, path)
+        if file_owners is None:
+            return None
+        for start, end in ranges:
+            if end > len(file_owners):
+                return None
+            for owner in file_owners[start - 1:end]:
+                if owner == fix.sha:
+                    continue
+                counts[owner] = counts.get(owner, 0) + 1
+                lines += 1
+    return FixBlame(fix, "blamed", tuple(counts), lines)

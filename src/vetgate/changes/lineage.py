@@ -1,0 +1,226 @@
+"""Every commit's diff, oldest first, from one ``git log -p`` stream: what following line owners
+forward through history needs (``vetgate.audit.lineage``), instead of one ``git blame`` per fix.
+
+The diffs are the ones ``git blame -w`` itself works with: ``-U0`` hunks without context,
+whitespace ignored, renames detected, and a merge diffed against each of its parents in turn
+(``-m``). Anything this module does not recognise raises ``LineageUnsupported``: the caller then
+blames fix by fix instead, so a surprise costs speed, never a different answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Container, Iterator, Mapping
+
+from vetgate.changes.blame import patch_header_path, unquote_path
+from vetgate.changes.git import git_stream, run_git
+from vetgate.records import frozen
+
+_HUNK_RE = re.compile(rb"\A@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+_COMMIT_LINE = re.compile(rb"[0-9a-f]{40}(?:[0-9a-f]{24})?(?: |\Z)")
+_NOT_TEXT_MODES = (b" 120000", b" 160000")  # a symlink, a submodule
+
+# What makes `git log -p` and `git blame` compare files differently, or blame skip commits:
+# with any of these set, vetgate blames fix by fix (as git blame itself would). Blame's other
+# settings (dates, colours, marks) only change how it prints.
+_CONFIG_RE = (r"^(diff\.(algorithm|indentheuristic|orderfile|renamelimit|renames|"
+              r"[^.]+\.(textconv|command|binary))|blame\.ignorerevs(file)?)$")
+
+
+class LineageUnsupported(Exception):
+    """The history or its output is something the forward pass does not follow exactly."""
+
+
+@frozen
+class FileDelta:
+    """One file of one diff: where its lines came from."""
+
+    old_path: str | None  # None: a new file
+    new_path: str | None  # None: the file was deleted
+    hunks: tuple[tuple[int, int, int, int], ...]  # (old start, old count, new start, new count)
+    renamed: bool = False  # a rename: the old path is gone (a copy keeps it)
+    identical: bool = False  # a rename or copy without a changed line
+    opaque: bool = False  # binary, a symlink or a submodule: no lines to follow
+
+
+@frozen
+class DiffSection:
+    """A commit's diff against one parent (``against``; None for a root commit, and for a merge
+    identical to every parent)."""
+
+    sha: str
+    against: str | None
+    files: tuple[FileDelta, ...]
+    patch: tuple[bytes, ...] = ()  # the raw lines, kept for the commits asked for only
+
+
+def blame_config_differs(root: str) -> bool:
+    """True when the repository's config changes how diffs or blame work (see ``_CONFIG_RE``)."""
+    proc = run_git(["config", "--get-regexp", _CONFIG_RE], root, check=False)
+    return bool(proc.stdout.strip())
+
+
+def commit_graph(root: str, head: str) -> dict[str, tuple[str, ...]]:
+    """Every commit reachable from ``head`` → its parents (one ``git rev-list --parents``)."""
+    proc = run_git(["rev-list", "--parents", head, "--"], root)
+    graph: dict[str, tuple[str, ...]] = {}
+    for line in proc.stdout.decode("ascii", "replace").splitlines():
+        sha, *parents = line.split()
+        graph[sha] = tuple(parents)
+    return graph
+
+
+_REGULAR = (b"100644", b"100755")
+_NOT_HEADER = frozenset(b"+-:@\\ ")  # hunk lines, raw lines: never a commit line
+
+
+def _git_header_path(line: bytes) -> str | None:
+    """The path of ``diff --git a/P b/P`` (None when the two sides differ: a rename or copy,
+    whose ``rename to`` line names it)."""
+    rest = line[len(b"diff --git "):]
+    if rest.startswith(b'"'):
+        end = 1
+        while end < len(rest) and (rest[end] != 0x22 or rest[end - 1] == 0x5C):
+            end += 1
+        a_path = patch_header_path(rest[:end + 1], b"a/")
+        b_path = patch_header_path(rest[end + 2:], b"b/")
+        same = a_path if a_path is not None and a_path == b_path else None
+    else:
+        half = (len(rest) - 1) // 2
+        first, second = rest[:half], rest[half + 1:]
+        same = first[2:] if (first.startswith(b"a/") and second.startswith(b"b/")
+                             and first[2:] == second[2:]) else None
+    return None if same is None else same.decode("utf-8", "surrogateescape")
+
+
+def _raw(line: bytes) -> tuple[str, str | None, str | None, bool, bool]:
+    """A ``--raw`` line: (status letter, old path, new path, same content, not a text file)."""
+    meta, _, names = line.partition(b"\t")
+    fields = meta.split(b" ")
+    if len(fields) != 5 or not names:
+        raise LineageUnsupported(f"unexpected raw diff line {line[:80]!r}")
+    src_mode, dst_mode, src, dst, status = fields
+    kind = status[:1].decode("ascii", "replace")
+    paths = [unquote_path(name).decode("utf-8", "surrogateescape") for name in names.split(b"\t")]
+    opaque = not ((src_mode in _REGULAR or kind == "A") and (dst_mode in _REGULAR or kind == "D"))
+    if kind in ("R", "C") and len(paths) == 2:
+        return kind, paths[0], paths[1], src == dst, opaque
+    if kind == "A" and len(paths) == 1:
+        return kind, None, paths[0], False, opaque
+    if kind == "D" and len(paths) == 1:
+        return kind, paths[0], None, False, opaque
+    if kind in ("M", "T") and len(paths) == 1:
+        return kind, paths[0], paths[0], src == dst, opaque or kind == "T"
+    raise LineageUnsupported(f"unexpected raw diff line {line[:80]!r}")
+
+
+class _Section:
+    """The diff of one commit against one parent, as it is read."""
+
+    def __init__(self, sha: str, against: str | None, keep: bool) -> None:
+        self.sha = sha
+        self.against = against
+        self.raw: list[tuple[str, str | None, str | None, bool, bool]] = []
+        self.hunks: dict[str, list[tuple[int, int, int, int]]] = {}  # new (or deleted) path
+        self.binary: set[str] = set()
+        self.patch: list[bytes] | None = [] if keep else None
+        self.path: str | None = None  # the file whose patch is being read
+        self.old: str | None = None
+
+    def file_line(self, line: bytes) -> None:
+        """A line of a file's patch header (after ``diff --git``)."""
+        if line.startswith(b"--- "):
+            raw = patch_header_path(line[4:], b"a/")
+            self.old = None if raw is None else raw.decode("utf-8", "surrogateescape")
+        elif line.startswith(b"+++ "):
+            raw = patch_header_path(line[4:], b"b/")
+            self.path = self.old if raw is None else raw.decode("utf-8", "surrogateescape")
+        elif line.startswith((b"rename to ", b"copy to ")):
+            self.path = unquote_path(line.split(b" ", 2)[2]).decode("utf-8", "surrogateescape")
+        elif line.startswith(b"Binary files "):
+            if self.path is None:
+                raise LineageUnsupported(f"a binary file without a name: {line[:80]!r}")
+            self.binary.add(self.path)
+
+    def section(self) -> DiffSection:
+        files = []
+        for kind, old, new, same, opaque in self.raw:
+            key = new if new is not None else old
+            assert key is not None
+            hunks = tuple(self.hunks.get(key, ()))
+            opaque = opaque or key in self.binary
+            files.append(FileDelta(old, new, hunks, renamed=kind == "R",
+                                   identical=same and not hunks, opaque=opaque))
+        return DiffSection(self.sha, self.against, tuple(files),
+                           tuple(self.patch) if self.patch is not None else ())
+
+
+def _header(line: bytes, graph: Mapping[str, tuple[str, ...]]) -> tuple[str, str | None]:
+    """A ``--pretty=oneline --parents`` header: the commit and the parent its diff is against."""
+    words = line.split(b" ")
+    sha = words[0].decode("ascii", "replace")
+    parents = graph.get(sha)
+    if parents is None:
+        raise LineageUnsupported(f"commit {sha[:12]} is not in the graph")
+    count = len(parents)
+    if tuple(word.decode("ascii", "replace") for word in words[1:count + 1]) != parents:
+        raise LineageUnsupported(f"the parents of {sha[:12]} differ between two git commands")
+    if len(words) > count + 2 and words[count + 1] == b"(from":
+        return sha, words[count + 2].rstrip(b")").decode("ascii", "replace")
+    return sha, parents[0] if count == 1 else None
+
+
+def history_diffs(root: str, head: str, graph: Mapping[str, tuple[str, ...]],
+                  keep: Container[str], warnings: list[str]) -> Iterator[DiffSection]:
+    """Every commit reachable from ``head``, parents before children, as its diff against each
+    parent it differs from (a merge identical to all of them: one empty section with ``against``
+    None). The raw patch lines are kept for commits in ``keep``. What git warns about goes to
+    ``warnings`` once the stream ends."""
+    args = ["log", "--reverse", "--topo-order", "-m", "-p", "-U0", "--inter-hunk-context=0",
+            "-w", "-M", "--root", "--no-color", "--no-ext-diff", "--no-textconv",
+            "--no-relative", "--src-prefix=a/", "--dst-prefix=b/", "--pretty=oneline",
+            "--no-abbrev-commit", "--no-abbrev", "--raw", "--no-decorate", "--no-notes",
+            "--parents", head, "--"]
+    lines = git_stream(args, root, sep=b"\n", chunk_size=1 << 20, warnings=warnings)
+    current: _Section | None = None
+    for line in lines:
+        if not line:
+            continue
+        first = line[0]
+        if first not in _NOT_HEADER and _COMMIT_LINE.match(line):
+            if current is not None:
+                yield current.section()
+            sha, against = _header(line, graph)
+            current = _Section(sha, against, sha in keep)
+            continue
+        if current is None:
+            raise LineageUnsupported(f"unexpected line in git log: {line[:80]!r}")
+        if current.patch is not None:
+            current.patch.append(line)
+        if first == 0x3A:  # ":" a --raw line
+            current.raw.append(_raw(line[1:]))
+        elif line.startswith(b"diff --git "):
+            current.path = current.old = _git_header_path(line)
+        elif first == 0x40:  # "@@"
+            match = _HUNK_RE.match(line)
+            if match is None or current.path is None:
+                raise LineageUnsupported(f"unexpected hunk header {line[:80]!r}")
+            old_start, old_count, new_start, new_count = match.groups()
+            hunk = (int(old_start), 1 if old_count is None else int(old_count),
+                    int(new_start), 1 if new_count is None else int(new_count))
+            current.hunks.setdefault(current.path, []).append(hunk)
+            left = hunk[1] + hunk[3]
+            while left:
+                body = next(lines, None)
+                if body is None:
+                    raise LineageUnsupported("git log ended inside a hunk")
+                if current.patch is not None:
+                    current.patch.append(body)
+                if body[:1] in (b"-", b"+"):
+                    left -= 1
+                elif not body.startswith(b"\\"):
+                    raise LineageUnsupported(f"unexpected line in a hunk: {body[:80]!r}")
+        elif first != 0x5C:  # not "\ No newline at end of file"
+            current.file_line(line)
+    if current is not None:
+        yield current.section()

@@ -1,0 +1,294 @@
+"""The forward pass over history (audit/lineage.py) gives exactly what ``git blame`` gives, fix by
+fix, on real repositories: merges, renames, copies, whitespace-only edits, binary files,
+symlinks, deleted and re-added files, docstrings, files without a final newline."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import GitRepo, count_git_processes
+from vetgate.audit import lineage
+from vetgate.audit.szz import (
+    FixCommit,
+    blame_fix,
+    compile_fix_pattern,
+    exclude_pathspecs,
+    run_szz,
+)
+from vetgate.changes import blame
+from vetgate.changes import lineage as changes_lineage
+
+T0 = 1_700_000_000
+
+
+class History:
+    """Writes a random history with branches and merges through ``git fast-import``."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.out: list[bytes] = []
+        self.mark = 0
+        self.when = T0
+
+    def _data(self, raw: bytes) -> bytes:
+        return b"data %d\n" % len(raw) + raw + b"\n"
+
+    def commit(self, branch: str, parents: list[int], tree: dict[str, bytes],
+               base: dict[str, bytes], message: str) -> int:
+        self.mark += 1
+        self.when += self.rng.randint(60, 7200)
+        out = [f"commit refs/heads/{branch}\nmark :{self.mark}\n".encode(),
+               f"committer Hannah Human <hannah@example.com> {self.when} +0000\n".encode(),
+               self._data(message.encode())]
+        if parents:
+            out.append(f"from :{parents[0]}\n".encode())
+        out += [f"merge :{parent}\n".encode() for parent in parents[1:]]
+        for path in sorted(set(base) - set(tree)):
+            out.append(f"D {path}\n".encode())
+        for path, content in sorted(tree.items()):
+            if base.get(path) != content:
+                mode = "120000" if path.endswith(".link") else "100644"
+                out.append(f"M {mode} inline {path}\n".encode() + self._data(content))
+        self.out.append(b"".join(out))
+        return self.mark
+
+
+def _lines(rng: random.Random, count: int) -> list[str]:
+    return [f"value_{rng.randint(0, 40)} = {rng.randint(0, 9)}" for _ in range(count)]
+
+
+def _join(lines: list[str], final_newline: bool = True) -> bytes:
+    text = "\n".join(lines)
+    return (text + "\n" if final_newline and lines else text).encode()
+
+
+def _edit(rng: random.Random, tree: dict[str, bytes], step: int) -> str:
+    """One random change to ``tree``; returns the commit message."""
+    paths = sorted(path for path in tree if path.endswith(".py"))
+    roll = rng.random()
+    if roll < 0.08 and paths:  # rename, sometimes with an edit
+        old = rng.choice(paths)
+        content = tree.pop(old)
+        if rng.random() < 0.5:
+            lines = content.decode().splitlines()
+            if lines:
+                lines[rng.randrange(len(lines))] = f"renamed_{step} = 1"
+            content = _join(lines)
+        tree[f"moved/r{step}.py"] = content
+        return f"fix: move {old}"
+    if roll < 0.12 and paths:  # copy a file whole, next to an edit of it
+        src = rng.choice(paths)
+        tree[f"copy/c{step}.py"] = tree[src]
+        return "feat: copy"
+    if roll < 0.16 and paths:  # whitespace-only edit
+        path = rng.choice(paths)
+        tree[path] = tree[path].replace(b" = ", b"  =  ", 1)
+        return "fix: spacing"
+    if roll < 0.19 and paths:  # delete
+        del tree[rng.choice(paths)]
+        return "fix: remove dead file"
+    if roll < 0.22:
+        tree[f"bin/b{step % 3}.bin"] = bytes([0, step % 256, 1, 2]) * 8
+        tree[f"links/l{step % 2}.link"] = f"target{step}".encode()
+        return "feat: assets"
+    if roll < 0.25:  # data only
+        tree[f"data/r{step % 2}.json"] = _join([f'{{"m": {step}}}'] * rng.randint(1, 5))
+        return "fix: data"
+    if roll < 0.29:  # docstrings, a data file, a file without a final newline
+        tree[f"doc/d{step % 4}.py"] = (
+            f'"""Module {step}."""\n\ndef f():\n    """Doc\n    {step}\n    """\n'
+            f"    return {step}\n").encode()
+        tree[f"data/r{step % 2}.json"] = _join([f'{{"n": {step}}}'] * rng.randint(1, 5))
+        tree[f"tail/t{step % 3}.py"] = _join(_lines(rng, rng.randint(1, 6)),
+                                             final_newline=False)
+        return "fix: docs and data"
+    if not paths or roll < 0.32:
+        tree[f"src/f{step}.py"] = _join(_lines(rng, rng.randint(0, 12)))
+        return "feat: new file"
+    path = rng.choice(paths)
+    lines = tree[path].decode().splitlines()
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.random()
+        at = rng.randint(0, len(lines))
+        if kind < 0.4 and lines:
+            lines[min(at, len(lines) - 1)] = f"changed_{step} = {rng.randint(0, 9)}"
+        elif kind < 0.7:
+            lines.insert(at, f"added_{step} = 0")
+        elif lines:
+            del lines[min(at, len(lines) - 1)]
+    tree[path] = _join(lines)
+    return rng.choice(["fix: bug", "feat: more", "fix(core): crash"])
+
+
+def _merged(rng: random.Random, ours: dict[str, bytes], theirs: dict[str, bytes]
+            ) -> dict[str, bytes]:
+    """A merge result: each file from one side, or lines of both sides mixed, or edited."""
+    result: dict[str, bytes] = {}
+    for path in sorted(set(ours) | set(theirs)):
+        a, b = ours.get(path), theirs.get(path)
+        roll = rng.random()
+        if a is None or b is None or a == b:
+            pick = a if a is not None else b
+            if pick is not None and roll < 0.9:
+                result[path] = pick
+        elif roll < 0.35:
+            result[path] = a
+        elif roll < 0.7:
+            result[path] = b
+        elif path.endswith(".py"):
+            left, right = a.decode().splitlines(), b.decode().splitlines()
+            mixed = [rng.choice([x, y]) for x, y in zip(left, right, strict=False)]
+            mixed += left[len(right):] + right[len(left):]
+            if rng.random() < 0.3:
+                mixed.insert(0, "resolved = 1")
+            result[path] = _join(mixed)
+        else:
+            result[path] = a
+    return result
+
+
+def _random_repo(path: Path, seed: int, commits: int = 70) -> GitRepo:
+    repo = GitRepo(path)
+    path.mkdir()
+    repo.git("init", "-q", "-b", "main")
+    history = History(seed)
+    rng = history.rng
+    tips: dict[str, tuple[int, dict[str, bytes]]] = {}
+    main: dict[str, bytes] = {"src/a.py": _join(_lines(rng, 20)), "src/b.py": _join(_lines(rng, 8))}
+    tips["main"] = (history.commit("main", [], main, {}, "initial"), dict(main))
+    for step in range(commits):
+        roll = rng.random()
+        if roll < 0.15 and len(tips) < 3:
+            name = f"topic{step}"
+            tips[name] = tips["main"]
+            continue
+        if roll < 0.3 and len(tips) > 1:
+            name = rng.choice(sorted(set(tips) - {"main"}))
+            mark_a, ours = tips["main"]
+            mark_b, theirs = tips.pop(name)
+            tree = _merged(rng, ours, theirs)
+            tips["main"] = (history.commit("main", [mark_a, mark_b], tree, ours,
+                                           f"Merge {name}"), tree)
+            continue
+        branch = rng.choice(sorted(tips))
+        mark, tree = tips[branch]
+        new = dict(tree)
+        message = _edit(rng, new, step)
+        tips[branch] = (history.commit(branch, [mark], new, tree, message), new)
+    repo.git("fast-import", "--quiet", input=b"".join(history.out))
+    repo.git("reset", "-q", "--hard", "main")
+    return repo
+
+
+def _fixes(repo: GitRepo) -> list[FixCommit]:
+    out = repo.git("log", "--no-merges", "--format=%H %P %ct", "main")
+    fixes = []
+    for line in out.splitlines():
+        sha, *rest = line.split()
+        parents, when = rest[:-1], int(rest[-1])
+        fixes.append(FixCommit(sha, parents[0] if parents else None, when))
+    return fixes
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_forward_pass_agrees_with_git_blame_fix_by_fix(tmp_path: Path, seed: int) -> None:
+    repo = _random_repo(tmp_path / "r", seed)
+    fixes = _fixes(repo)
+    settled = lineage.forward_blames(str(repo.path), repo.head(), fixes)
+    exclude = exclude_pathspecs()
+    # every commit with a parent is taken as a fix here: all of them are settled
+    assert len(settled) == sum(1 for fix in fixes if fix.parent)
+    for fix in fixes:
+        if fix.sha in settled:
+            assert settled[fix.sha] == blame_fix(str(repo.path), fix, exclude), fix.sha
+    kinds = {outcome.kind for outcome in settled.values()}
+    assert {"blamed", "ghost", "data_only"} <= kinds
+
+
+def test_run_szz_gives_the_same_result_with_and_without_the_forward_pass(tmp_path: Path) -> None:
+    repo = _random_repo(tmp_path / "r", 4)
+    root, fixes = str(repo.path), _fixes(repo)
+    for variant in ("b", "r", "l"):
+        forward = run_szz(root, fixes, variant, head=repo.head(), workers=1)
+        per_fix = run_szz(root, fixes, variant, workers=2)
+        assert forward == per_fix
+        assert forward.inducing
+
+
+def test_the_forward_pass_replaces_blame_processes(tmp_path: Path) -> None:
+    repo = _random_repo(tmp_path / "r", 5, commits=30)
+    fixes = _fixes(repo)
+    with count_git_processes() as calls:
+        run_szz(str(repo.path), fixes, "r", head=repo.head())
+    assert [call for call in calls if " log " in f" {call} "]
+    assert not [call for call in calls if " blame " in call or " diff-tree " in call]
+    with count_git_processes() as calls:
+        run_szz(str(repo.path), fixes, "r", head=repo.head(), window_seconds=90 * 86_400)
+    assert [call for call in calls if " blame " in call]  # a window: blame stops there
+
+
+def test_blame_settings_that_change_answers_send_every_fix_to_git_blame(repo: GitRepo) -> None:
+    first = repo.commit("feat: a", {"a.py": "x = 1\ny = 2\n"})
+    repo.write(".git-blame-ignore-revs", f"{first}\n")
+    fix_sha = repo.commit("fix: a", {"a.py": "x = 3\ny = 2\n"})
+    fix = FixCommit(fix_sha, first, 0)
+    assert lineage.forward_blames(str(repo.path), fix_sha, [fix]) != {}
+    repo.git("config", "blame.ignoreRevsFile", ".git-blame-ignore-revs")
+    assert lineage.forward_blames(str(repo.path), fix_sha, [fix]) == {}
+
+
+def test_a_long_history_with_few_fixes_is_blamed_fix_by_fix(repo: GitRepo) -> None:
+    for i in range(5):
+        repo.commit(f"feat: {i}", {"a.py": f"x = {i}\n"})
+    parent = repo.head()
+    fix = FixCommit(repo.commit("fix: a", {"a.py": "x = 9\n"}), parent, 0)
+    assert lineage.forward_blames(str(repo.path), fix.sha, [fix], commits_per_fix=2) == {}
+    assert fix.sha in lineage.forward_blames(str(repo.path), fix.sha, [fix], commits_per_fix=6)
+
+
+def test_file_reader_reads_files_like_file_at(repo: GitRepo) -> None:
+    sha = repo.commit("feat: files", {"a b.py": "x = 1\n", "dir/c.py": b"\x00\x01binary",
+                                      "empty.py": ""})
+    with blame.FileReader(str(repo.path)) as reader:
+        for path in ("a b.py", "dir/c.py", "empty.py", "missing.py", "dir"):
+            assert reader.read(sha, path) == blame.file_at(str(repo.path), sha, path), path
+        assert reader.read(sha, "a b.py") == b"x = 1\n"
+        assert reader.read(sha, "dir") == b""
+
+
+def test_unexpected_git_output_is_refused_not_guessed() -> None:
+    graph = {"a" * 40: ()}
+    with pytest.raises(changes_lineage.LineageUnsupported, match="not in the graph"):
+        changes_lineage._header(b"b" * 40 + b" subject", graph)
+    with pytest.raises(changes_lineage.LineageUnsupported, match="unexpected raw diff line"):
+        changes_lineage._raw(b"100644 100644 abc")
+
+
+def test_quoted_and_spaced_paths_in_diff_headers() -> None:
+    assert changes_lineage._git_header_path(b"diff --git a/My App/x.py b/My App/x.py") == (
+        "My App/x.py")
+    assert changes_lineage._git_header_path(b'diff --git "a/t\\303\\251st" "b/t\\303\\251st"') == (
+        "t\u00e9st")
+    assert changes_lineage._git_header_path(b"diff --git a/x b/y") is None
+
+
+def test_the_forward_pass_agrees_with_git_blame_on_the_real_bundle(tmp_path: Path) -> None:
+    from test_audit_logstream import _corpus
+
+    bundle = _corpus()
+    if bundle is None:
+        pytest.skip("../shared/corpus/claude-code-action.bundle is absent (a fresh clone of the "
+                    "project has no shared corpus beside it)")
+    clone = tmp_path / "cca"
+    subprocess.run(["git", "clone", "-q", str(bundle), str(clone)], check=True)
+    repo = GitRepo(clone)
+    fix_re = compile_fix_pattern(None)
+    subjects = dict(line.split(" ", 1) for line in repo.git("log", "--format=%H %s").splitlines())
+    fixes = [fix for fix in _fixes(repo) if fix_re.search(subjects[fix.sha])]
+    forward = run_szz(str(clone), fixes, "r", head=repo.head(), workers=1)
+    assert forward == run_szz(str(clone), fixes, "r", workers=2)
+    assert forward.blamed > 50
