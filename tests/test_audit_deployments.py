@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo
+from conftest import GitRepo, count_git_processes
 from conftest import at_day as _at
-from vetgate.changes.deploys import RELEASE_TAG
+from vetgate.changes.deploys import RELEASE_TAG, Deployment, shipped_by
 from vetgate.main import main
 
 CLAUDE = "Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>"
@@ -162,3 +162,22 @@ def test_text_counts_one_commit_and_one_deployment_in_the_singular(
             "yet\n") in out
     assert "  2 commits in the rates\n" in out
     assert "  2023-11       2 commits  " in out
+
+
+def test_shipped_by_walks_history_once_for_all_deployments(repo: GitRepo) -> None:
+    """Each commit goes to the first deployment (in the given order) that contains it, the same
+    as one `git rev-list D ^EARLIER...` per deployment, from one git process."""
+    base = repo.commit("feat: base", {"a.py": "1\n"}, env=_at(0))
+    one = repo.commit("feat: one", {"a.py": "2\n"}, env=_at(1))
+    repo.git("checkout", "-q", "-b", "side", base)
+    side = repo.commit("feat: side", {"b.py": "1\n"}, env=_at(2))
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge side", "side", env=_at(3))
+    merge = repo.head()
+    two = repo.commit("feat: two", {"a.py": "3\n"}, env=_at(4))
+    deployments = [Deployment("v1.0", one, 1), Deployment("side-1.0", side, 2),
+                   Deployment("v2.0", two, 4)]
+    with count_git_processes() as calls:
+        shipped = shipped_by(str(repo.path), deployments)
+    assert len(calls) == 1
+    assert shipped == {base: 0, one: 0, side: 1, merge: 2, two: 2}

@@ -73,15 +73,29 @@ def shipped_by(root: str, deployments: Sequence[Deployment], *,
                chain: bool = False) -> dict[str, int]:
     """Commit sha → index of the first deployment (in ``deployments`` order) that contains it.
 
-    One ``git rev-list`` per deployment: its commits that no earlier deployment contains. With
-    ``chain`` (each deployment's first parent is the one before it), only the one before is
-    excluded, which is the same set and much cheaper.
+    One ``git rev-list --parents`` of every deployment, then a walk per deployment, in order,
+    over the commits no earlier deployment reached: the commits it contains that no earlier one
+    does (what ``git rev-list D ^EARLIER...`` would list, without a git process per deployment).
+    ``chain`` (each deployment's first parent is the one before it) needs nothing else: kept for
+    the callers that know it.
     """
+    del chain  # the walk below is exact for any order of deployments
+    tips = list(dict.fromkeys(deployment.sha for deployment in deployments))
+    if not tips:
+        return {}
+    proc = run_git(["rev-list", "--parents", "--stdin"], root,
+                   input="".join(f"{sha}\n" for sha in tips).encode())
+    parents: dict[str, list[str]] = {}
+    for line in proc.stdout.decode("ascii").splitlines():
+        sha, *rest = line.split()
+        parents[sha] = rest
     shipped: dict[str, int] = {}
     for index, deployment in enumerate(deployments):
-        before = deployments[index - 1:index] if chain else deployments[:index]
-        stdin = "".join([f"{deployment.sha}\n", *(f"^{d.sha}\n" for d in before)]).encode()
-        proc = run_git(["rev-list", "--stdin"], root, input=stdin)
-        for sha in proc.stdout.decode("ascii").split():
-            shipped.setdefault(sha, index)
+        stack = [deployment.sha]
+        while stack:
+            sha = stack.pop()
+            if sha in shipped:
+                continue
+            shipped[sha] = index
+            stack.extend(parent for parent in parents.pop(sha, ()) if parent not in shipped)
     return shipped
