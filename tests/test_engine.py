@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import pytest
 
@@ -28,6 +27,7 @@ from vetgate.policy.model import (
 from vetgate.policy.pattern_index import PathMatcher
 from vetgate.policy.patterns import PatternSet
 from vetgate.provenance.model import CommitOrigin, Evidence
+from vetgate.records import replace
 
 HUMAN = Identity("Hannah Human", "hannah@example.com")
 CLAUDE_EVIDENCE = Evidence(detector="trailer", kind="ai", tool="Claude Code",

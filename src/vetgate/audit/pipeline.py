@@ -11,10 +11,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
 
 from vetgate.audit.aggregate import Aggregator
 from vetgate.audit.model import AuditReport, Method
@@ -42,7 +42,7 @@ from vetgate.changes import history
 from vetgate.changes.history import HistoryCommit, RevisionSelection
 from vetgate.policy.model import Policy
 from vetgate.provenance.model import CommitOrigin, ProvenanceContext
-from vetgate.records import frozen
+from vetgate.records import field, frozen, replace
 
 # Commits classified per batch of git-ai notes lookups; bounds what a batch holds in memory.
 CHUNK = 1000
@@ -80,15 +80,16 @@ class AuditOptions:
     until_label: str | None = None  # the unix times they resolved to)
 
 
-@dataclass
+@dataclasses.dataclass
 class HistoryScan:
     """What the cheap first pass keeps: small, proportional to fixes and reverts only."""
 
     commits: int = 0
     newest: int | None = None  # the newest commit date of the range
-    fixes: list[FixCommit] = field(default_factory=list)
-    revert_claims: dict[str, tuple[str, ...]] = field(default_factory=dict)  # revert → names
-    revert_times: dict[str, int] = field(default_factory=dict)  # revert sha → commit date
+    fixes: list[FixCommit] = dataclasses.field(default_factory=list)
+    # revert sha → the names it claims; revert sha → its commit date
+    revert_claims: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    revert_times: dict[str, int] = dataclasses.field(default_factory=dict)
     subject_reverts: int = 0  # reverts without a sha line (by subject or pull request number)
     subject_resolved: int = 0  # ... of which found their commit
 

@@ -9,7 +9,6 @@ directly: inside a hook ``GIT_INDEX_FILE`` may name a temporary one, and only gi
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 
 from vetgate.changes._parse import DIFF_ARGS, parse_diff
 from vetgate.changes.commits import log_commits
@@ -23,6 +22,7 @@ from vetgate.changes.repo import (
     shallow_boundary,
 )
 from vetgate.errors import GitError, UsageError
+from vetgate.records import replace
 
 
 def _paths_of(files: tuple[FileChange, ...]) -> frozenset[str]:

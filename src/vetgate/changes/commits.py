@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from vetgate.changes._parse import LOG_ARGS, parse_log
 from vetgate.changes.git import git_stream, run_git
 from vetgate.changes.model import Commit, CommitReading, Identity
 from vetgate.errors import GitError
-from vetgate.records import frozen
+from vetgate.records import frozen, replace
 
 # Decoding names that mean "no re-encoding needed": the bytes are read as UTF-8 already.
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})

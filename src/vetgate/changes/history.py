@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 from typing import TypeVar
 
 from vetgate.changes._parse import LOG_PINNED, LogRecord, log_format, parse_log_stream
@@ -19,7 +18,7 @@ from vetgate.changes.commits import read_commits
 from vetgate.changes.git import git_stream, run_git
 from vetgate.changes.model import Commit
 from vetgate.errors import GitError, UsageError
-from vetgate.records import frozen
+from vetgate.records import frozen, replace
 
 # Every `git log` here is parsed by the one parser, ``parse_log_stream``; its options pin what
 # git prints (``LOG_PINNED``), and root commits are diffed against the empty tree.

@@ -17,7 +17,6 @@ import os
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 
 from vetgate.changes._parse import DIFF_ARGS, parse_diff
 from vetgate.changes.collect import _with_whole_file_lines
@@ -26,7 +25,7 @@ from vetgate.changes.git import git_stream, run_git
 from vetgate.changes.model import ChangeSet, Commit, FileChange
 from vetgate.changes.repo import shallow_boundary
 from vetgate.errors import GitError
-from vetgate.records import frozen
+from vetgate.records import frozen, replace
 
 # Changes are collected in chunks of this many, and this many chunks ahead of the one judged.
 _CHUNK = 8

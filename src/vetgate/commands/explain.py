@@ -7,13 +7,13 @@ change and of a human change. Paths no rule matches say so, with the ``coverage`
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+from vetgate import records
 from vetgate.errors import EXIT_PASS, UsageError
 from vetgate.policy.model import Policy, Requirement, TestsRequirement
 
@@ -41,7 +41,7 @@ def _requirement_json(requirement: Requirement, policy: Policy, path: str,
     from vetgate.engine.kinds import describe
 
     out: dict[str, Any] = {"kind": requirement.kind, "text": describe(requirement, policy)}
-    for item in dataclasses.fields(requirement):
+    for item in records.fields(requirement):
         if item.name in ("kind", "matcher"):
             continue
         value = getattr(requirement, item.name)

@@ -7,7 +7,6 @@ comes back with status ``error``). ``vetgate.gate`` gathers the inputs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Literal
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
@@ -23,6 +22,7 @@ from vetgate.engine.result import (
 )
 from vetgate.policy.model import BUILTIN_COVERAGE_RULE_ID, Policy, Rule, SourceLocation
 from vetgate.provenance.model import CommitOrigin, Evidence
+from vetgate.records import replace
 
 COVERAGE_RULE_ID = BUILTIN_COVERAGE_RULE_ID
 

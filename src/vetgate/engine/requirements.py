@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
@@ -26,7 +25,7 @@ from vetgate.policy.model import (
     TestsRequirement,
     TrailerRequirement,
 )
-from vetgate.records import frozen
+from vetgate.records import field, frozen
 
 if TYPE_CHECKING:
     from vetgate.hosts.model import Review, ReviewEvidence

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from vetgate.changes.model import ChangeSet, Commit
@@ -19,7 +18,7 @@ from vetgate.engine.result import CheckResult
 from vetgate.errors import EXIT_BLOCK, EXIT_PASS, HostError, UsageError
 from vetgate.policy.model import OriginConfig, Policy
 from vetgate.provenance.model import CommitOrigin, ProvenanceContext
-from vetgate.records import frozen
+from vetgate.records import field, frozen
 
 if TYPE_CHECKING:
     from vetgate.changes.pending import PendingIdentity, RepoState
@@ -254,10 +253,9 @@ def _review_groups_teams(policy: Policy) -> list[str]:
 def _with_entries(evidence: ReviewEvidence, root: str, change: ChangeSet) -> ReviewEvidence:
     """Add the (mode, object id), at each reviewed commit, of the changed paths (for
     ``fresh: content``)."""
-    from dataclasses import replace
-
     from vetgate.changes.repo import entries_at
     from vetgate.errors import GitError
+    from vetgate.records import replace
 
     paths = sorted({f.path for f in change.files})
     entries: dict[str, Mapping[str, tuple[str, str] | None]] = dict(evidence.entries_at)
@@ -306,10 +304,9 @@ def classify_with(config: OriginConfig, commits: Sequence[Commit],
 def prepare_reviews(evidence: ReviewEvidence, commits: Sequence[Commit]) -> ReviewEvidence:
     """``evidence`` with the plain facts the engine judges independence by: the co-author
     addresses of each commit and which reviewers are known agent accounts."""
-    from dataclasses import replace
-
     from vetgate.hosts.evidence import coauthor_emails
     from vetgate.provenance.classify import is_agent_account
+    from vetgate.records import replace
 
     coauthors = {c.sha or "": tuple(coauthor_emails(c.message)) for c in commits}
     agents = frozenset(r.user.lower() for r in evidence.reviews if is_agent_account(r.user))
@@ -341,9 +338,8 @@ def _with_content_links(root: str, policy: Policy, change: ChangeSet,
         # Every commit is AI-origin, so every file already is: a link could add nothing (a
         # squash or rebase commit of an agent's pull request, the common case in a replay).
         return change
-    from dataclasses import replace
-
     from vetgate.changes.links import content_links
+    from vetgate.records import replace
 
     matcher = policy.matcher
     judged = None if policy.coverage != "ignore" or matcher is None else (
@@ -406,9 +402,8 @@ def undecided(result: CheckResult) -> str | None:
 def _with_policy_source(result: CheckResult, policy: Policy, mode: str, rev: str | None,
                         request: CheckRequest, differs: Sequence[str]) -> CheckResult:
     """``result`` saying which policy judged, and when the head's or the work tree's differs."""
-    from dataclasses import replace
-
     from vetgate.gate.policy import head_policy_note, policy_source, work_tree_note
+    from vetgate.records import replace
 
     notes = [work_tree_note(differs)]
     if mode in ("range", "ci"):

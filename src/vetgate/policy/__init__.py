@@ -1,1 +1,1 @@
-"""The policy: model (frozen dataclasses), YAML loader with located errors, path matching."""
+"""The policy: model (frozen records), YAML loader with located errors, path matching."""

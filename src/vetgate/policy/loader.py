@@ -14,7 +14,6 @@ import os
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Protocol
 
 from vetgate.errors import Diagnostic, PolicyError, UsageError
@@ -43,6 +42,7 @@ from vetgate.policy.patterns import (
 )
 from vetgate.policy.schema import FileChecker, FileDraft, did_you_mean
 from vetgate.policy.yamlload import Mark, YamlFileError, parse_yaml
+from vetgate.records import replace
 
 # How the packaged default policy is named in messages and rule sources.
 DEFAULT_POLICY_LABEL = "vetgate:default.yaml"

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import field
 from typing import TYPE_CHECKING, Literal
 
-from vetgate.records import frozen
+from vetgate.records import field, frozen
 
 if TYPE_CHECKING:
     from vetgate.policy.pattern_index import PathMatcher

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Literal
 
 from vetgate.changes.model import Commit, CommitReading
@@ -29,6 +28,7 @@ from vetgate.provenance.index import (
 from vetgate.provenance.message import MessageDetectors
 from vetgate.provenance.model import CommitOrigin, Evidence, EvidenceKind, ProvenanceContext
 from vetgate.provenance.normalize import fold
+from vetgate.records import replace
 
 
 class Classifier(MessageDetectors, ContextDetectors):

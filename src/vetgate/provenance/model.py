@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import field
 from typing import Literal
 
-from vetgate.records import frozen
+from vetgate.records import field, frozen
 
 Origin = Literal["ai", "human", "unknown"]
 # "undecided": not a mark but the reason a commit cannot be judged (its author or committer

@@ -11,14 +11,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Literal
 
 from vetgate.changes.model import ChangeSet
 from vetgate.engine.result import CheckResult, RuleResult
 from vetgate.hosts.model import ReviewEvidence
 from vetgate.policy.model import BUILTIN_COVERAGE_RULE_ID, Policy
-from vetgate.records import frozen
+from vetgate.records import frozen, replace
 from vetgate.replay.model import (
     OUTCOMES,
     SIDES,
