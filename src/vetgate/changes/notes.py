@@ -11,7 +11,6 @@ are parsed by :mod:`vetgate.provenance.notes`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -81,6 +80,8 @@ def read_ai_notes(root: str, shas: Sequence[str]) -> dict[str, str]:
 def parse_trace_lines(text: str) -> dict[str, tuple[dict[str, Any], ...]]:
     """Agent Trace JSON Lines → records grouped by ``vcs.revision`` (lower-cased); lines that
     are not JSON objects, and records without a git revision, are skipped."""
+    import json  # only a repository with Agent Trace records pays for it
+
     grouped: dict[str, list[dict[str, Any]]] = {}
     for line in text.splitlines():
         line = line.strip()

@@ -5,7 +5,6 @@ Reporters only format the result tree: nothing here touches git or the policy.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 
@@ -166,6 +165,8 @@ def fingerprint(rule: str, path: str, kind: str) -> str:
     Code hosts use it to track one finding across runs; it depends on nothing that changes
     between runs of the same situation (no line numbers, no messages, no shas).
     """
+    import hashlib  # only the formats with fingerprints (SARIF, code quality) ask
+
     digest = hashlib.sha256()
     for part in (rule, path, kind):
         digest.update(part.encode("utf-8", "surrogateescape"))
