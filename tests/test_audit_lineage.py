@@ -250,14 +250,15 @@ def test_a_long_history_with_few_fixes_is_blamed_fix_by_fix(repo: GitRepo) -> No
     assert fix.sha in lineage.forward_blames(str(repo.path), fix.sha, [fix], commits_per_fix=6)
 
 
-def test_file_reader_reads_files_like_file_at(repo: GitRepo) -> None:
+def test_files_at_reads_files_like_file_at(repo: GitRepo) -> None:
     sha = repo.commit("feat: files", {"a b.py": "x = 1\n", "dir/c.py": b"\x00\x01binary",
-                                      "empty.py": ""})
-    with blame.FileReader(str(repo.path)) as reader:
-        for path in ("a b.py", "dir/c.py", "empty.py", "missing.py", "dir"):
-            assert reader.read(sha, path) == blame.file_at(str(repo.path), sha, path), path
-        assert reader.read(sha, "a b.py") == b"x = 1\n"
-        assert reader.read(sha, "dir") == b""
+                                      "empty.py": "", "x 1": "two\nlines\n"})
+    requests = [(sha, path) for path in ("a b.py", "dir/c.py", "empty.py", "missing.py", "dir",
+                                         "x 1", "new\nline.py", "a b.py")]
+    assert blame.files_at(str(repo.path), requests) == [
+        blame.file_at(str(repo.path), revision, path) for revision, path in requests]
+    assert blame.files_at(str(repo.path), requests)[0] == b"x = 1\n"
+    assert blame.files_at(str(repo.path), []) == []
 
 
 def test_unexpected_git_output_is_refused_not_guessed() -> None:

@@ -21,7 +21,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 
-from vetgate.audit.szz import FixBlame, FixCommit, is_data_path, wanted_lines
+from vetgate.audit.szz import (
+    FixBlame,
+    FixCommit,
+    blameable_lines,
+    docstring_lines,
+    has_docstrings,
+    is_data_path,
+)
 from vetgate.changes import blame, lineage
 from vetgate.changes.lineage import DiffSection, FileDelta, LineageUnsupported
 
@@ -215,19 +222,31 @@ def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
         return {}
     owners = LineOwners(graph)
     warnings: list[str] = []
-    found: dict[str, FixBlame] = {}
-    with blame.FileReader(root) as reader:
-        for group in _sections(lineage.history_diffs(root, head, graph, wanted, warnings)):
-            sha = group[0].sha
-            fix = wanted.get(sha)
-            if fix is not None and len(group) == 1 and group[0].against == fix.parent:
-                outcome = _settle(fix, group[0], owners, reader)
-                if outcome is not None:
-                    found[sha] = outcome
-            owners.advance(sha, group)
+    pending: list[_Pending] = []
+    for group in _sections(lineage.history_diffs(root, head, graph, wanted, warnings)):
+        sha = group[0].sha
+        fix = wanted.get(sha)
+        if fix is not None and len(group) == 1 and group[0].against == fix.parent:
+            found = _owned(fix, group[0], owners)
+            if found is not None:
+                pending.append(found)
+        owners.advance(sha, group)
     if warnings:  # e.g. rename detection skipped for too many files: blame would not skip it
         raise LineageUnsupported(warnings[0].strip().splitlines()[0])
-    return found
+    return _settle(root, pending)
+
+
+class _Pending:
+    """A fix whose removed lines' owners are known; Python docstrings are left out at the end,
+    when the files are read in one batch."""
+
+    __slots__ = ("files", "fix", "source")
+
+    def __init__(self, fix: FixCommit, files: list[tuple[str, list[tuple[int, str]]]],
+                 source: bool) -> None:
+        self.fix = fix
+        self.files = files  # (path, [(line number, owner)]) in the order blame_fix blames them
+        self.source = source  # it touched a source file (a ghost fix, when nothing is blamed)
 
 
 def _touched(files: Sequence[FileDelta]) -> Iterator[str]:
@@ -242,33 +261,52 @@ def _touched(files: Sequence[FileDelta]) -> Iterator[str]:
             yield delta.new_path
 
 
-def _settle(fix: FixCommit, section: DiffSection, owners: LineOwners,
-            reader: blame.FileReader) -> FixBlame | None:
-    """The fix's outcome from the owners at its parent; None to leave it to ``blame_fix``."""
+def _owned(fix: FixCommit, section: DiffSection, owners: LineOwners) -> _Pending | None:
+    """The owners, at the fix's parent, of the lines the fix removed; None to leave the fix to
+    ``blame_fix``."""
     assert fix.parent is not None
     for delta in section.files:
         moved = delta.old_path is not None and delta.new_path not in (None, delta.old_path)
         if moved and (is_data_path(delta.old_path or "") or is_data_path(delta.new_path or "")):
             return None  # blame_fix leaves data files out before rename detection: ask it
-    removed = blame.parse_removed(section.patch)
-    wanted, data_by_content = wanted_lines(fix, removed,
-                                           lambda path: reader.read(fix.parent or "", path))
-    if not wanted:
-        source = [path for path in _touched(section.files)
-                  if not is_data_path(path) and path not in data_by_content]
-        return FixBlame(fix, "ghost" if source else "data_only")
-    counts: dict[str, int] = {}
-    lines = 0
-    for path, ranges in wanted:
+    found, data_by_content = blameable_lines(blame.parse_removed(section.patch))
+    files: list[tuple[str, list[tuple[int, str]]]] = []
+    for path, numbers in found:
         file_owners = owners.owners(fix.parent, path)
-        if file_owners is None:
+        if file_owners is None or numbers[-1] > len(file_owners):
             return None
-        for start, end in ranges:
-            if end > len(file_owners):
-                return None
-            for owner in file_owners[start - 1:end]:
-                if owner == fix.sha:
-                    continue
-                counts[owner] = counts.get(owner, 0) + 1
-                lines += 1
-    return FixBlame(fix, "blamed", tuple(counts), lines)
+        files.append((path, [(number, file_owners[number - 1]) for number in numbers]))
+    source = any(not is_data_path(path) and path not in data_by_content
+                 for path in _touched(section.files))
+    return _Pending(fix, files, source)
+
+
+def _settle(root: str, pending: Sequence[_Pending]) -> dict[str, FixBlame]:
+    """The outcome of each pending fix, docstrings left out (files read in batches)."""
+    out: dict[str, FixBlame] = {}
+    for start in range(0, len(pending), READ_BATCH):
+        batch = pending[start:start + READ_BATCH]
+        requests = list(dict.fromkeys((item.fix.parent or "", path) for item in batch
+                                      for path, _ in item.files if has_docstrings(path)))
+        sources = dict(zip(requests, blame.files_at(root, requests), strict=True))
+        for item in batch:
+            counts: dict[str, int] = {}
+            lines = 0
+            blamed = False
+            for path, owned in item.files:
+                if has_docstrings(path):
+                    docs = docstring_lines(sources[(item.fix.parent or "", path)])
+                    owned = [(number, owner) for number, owner in owned if number not in docs]
+                blamed = blamed or bool(owned)
+                for _, owner in owned:
+                    if owner != item.fix.sha:
+                        counts[owner] = counts.get(owner, 0) + 1
+                        lines += 1
+            if blamed:
+                out[item.fix.sha] = FixBlame(item.fix, "blamed", tuple(counts), lines)
+            else:
+                out[item.fix.sha] = FixBlame(item.fix, "ghost" if item.source else "data_only")
+    return out
+
+
+READ_BATCH = 256  # fixes whose files are read at once: bounds the bytes held

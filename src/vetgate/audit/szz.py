@@ -217,13 +217,12 @@ class FixBlame:
     blamed_lines: int = 0
 
 
-def wanted_lines(fix: FixCommit, removed: Sequence[blame.RemovedLines],
-                 read_file: Callable[[str], bytes]
-                 ) -> tuple[list[tuple[str, tuple[tuple[int, int], ...]]], set[str]]:
-    """The removed lines of ``fix`` to blame, as line ranges per file of its parent; and the
-    files left out as data by their content. ``read_file(path)`` gives a file at the parent
-    (for Python docstrings)."""
-    wanted: list[tuple[str, tuple[tuple[int, int], ...]]] = []
+def blameable_lines(removed: Sequence[blame.RemovedLines]
+                    ) -> tuple[list[tuple[str, list[int]]], set[str]]:
+    """The removed lines that can make a bug, per file (data files, comments and blank lines
+    left out; docstrings not yet, see ``wanted_lines``); and the files left out as data by
+    their content."""
+    found: list[tuple[str, list[int]]] = []
     data_by_content: set[str] = set()
     for item in removed:
         if is_data_path(item.path):
@@ -232,11 +231,29 @@ def wanted_lines(fix: FixCommit, removed: Sequence[blame.RemovedLines],
             data_by_content.add(item.path)
             continue
         numbers = [number for number, text in item.lines if is_blameable(item.path, text)]
-        if numbers and item.path.lower().endswith((".py", ".pyi")):
-            docs = docstring_lines(read_file(item.path))
+        if numbers:
+            found.append((item.path, numbers))
+    return found, data_by_content
+
+
+def has_docstrings(path: str) -> bool:
+    """True for the files whose docstrings are left out (Python)."""
+    return path.lower().endswith((".py", ".pyi"))
+
+
+def wanted_lines(removed: Sequence[blame.RemovedLines], read_file: Callable[[str], bytes]
+                 ) -> tuple[list[tuple[str, tuple[tuple[int, int], ...]]], set[str]]:
+    """The removed lines to blame, as line ranges per file of the fix's parent; and the
+    files left out as data by their content. ``read_file(path)`` gives a file at the parent
+    (for Python docstrings)."""
+    found, data_by_content = blameable_lines(removed)
+    wanted: list[tuple[str, tuple[tuple[int, int], ...]]] = []
+    for path, numbers in found:
+        if has_docstrings(path):
+            docs = docstring_lines(read_file(path))
             numbers = [number for number in numbers if number not in docs]
         if numbers:
-            wanted.append((item.path, blame.to_ranges(numbers)))
+            wanted.append((path, blame.to_ranges(numbers)))
     return wanted, data_by_content
 
 
@@ -252,7 +269,7 @@ def blame_fix(root: str, fix: FixCommit, exclude: Sequence[str],
         return FixBlame(fix, "no_parent")
     parent = fix.parent
     removed = blame.removed_lines(root, fix.sha, parent, exclude)
-    wanted, data_by_content = wanted_lines(fix, removed,
+    wanted, data_by_content = wanted_lines(removed,
                                            lambda path: blame.file_at(root, parent, path))
     if not wanted:
         touched = blame.changed_paths(root, parent, fix.sha, exclude)

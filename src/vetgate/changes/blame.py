@@ -9,12 +9,9 @@ and undecodable bytes survive as surrogates so they can be handed back to git in
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
-from types import TracebackType
 
-from vetgate.changes.git import git_batch, missing_object, run_git
+from vetgate.changes.git import missing_object, run_git
 from vetgate.errors import GitError
 from vetgate.records import frozen
 
@@ -150,41 +147,28 @@ def file_at(root: str, revision: str, path: str) -> bytes:
     return proc.stdout if proc.returncode == 0 else b""
 
 
-class FileReader:
-    """Files at revisions, read through one ``git cat-file --batch`` process for all of them.
-
-    ``read(revision, path)`` answers like ``file_at``: the bytes, or empty when ``path`` is not
-    a file there. Use as a context manager; the process ends with it.
-    """
-
-    def __init__(self, root: str) -> None:
-        self.root = root
-        self._batch: AbstractContextManager[subprocess.Popen[bytes]] | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> FileReader:
-        self._batch = git_batch(["cat-file", "--batch"], self.root)
-        self._proc = self._batch.__enter__()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
-        assert self._batch is not None
-        self._batch.__exit__(exc_type, exc, traceback)
-
-    def read(self, revision: str, path: str) -> bytes:
-        """The bytes of ``path`` as of ``revision`` (empty when it is not a file there)."""
-        proc = self._proc
-        assert proc is not None and proc.stdin is not None and proc.stdout is not None
+def files_at(root: str, requests: Sequence[tuple[str, str]]) -> list[bytes]:
+    """The bytes of each ``(revision, path)`` (empty when it is not a file there), in order,
+    from one ``git cat-file --batch``."""
+    lines = [f"{revision}:{path}\n".encode("utf-8", "surrogateescape")
+             for revision, path in requests if "\n" not in path]
+    output = run_git(["cat-file", "--batch"], root, input=b"".join(lines)).stdout if lines else b""
+    out: list[bytes] = []
+    at = 0
+    for revision, path in requests:
         if "\n" in path:  # a request is one line: such a name goes to git on its own
-            return file_at(self.root, revision, path)
-        proc.stdin.write(f"{revision}:{path}\n".encode("utf-8", "surrogateescape"))
-        proc.stdin.flush()
-        header = proc.stdout.readline().split()
-        if len(header) != 3 or not header[2].isdigit() or not _SHA_RE.match(header[0]):
-            return b""  # "NAME missing", "NAME ambiguous"
-        body = proc.stdout.read(int(header[2]) + 1)[:-1]
-        return body if header[1] == b"blob" else b""
+            out.append(file_at(root, revision, path))
+            continue
+        end = output.index(b"\n", at)
+        header = output[at:end].split()
+        at = end + 1
+        if len(header) == 3 and header[2].isdigit() and _SHA_RE.match(header[0]):
+            size = int(header[2])
+            out.append(output[at:at + size] if header[1] == b"blob" else b"")
+            at += size + 1
+        else:  # "NAME missing", "NAME ambiguous"
+            out.append(b"")
+    return out
 
 
 def changed_paths(root: str, parent: str, commit: str,

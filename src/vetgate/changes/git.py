@@ -128,39 +128,11 @@ def _spawn(args: Sequence[str], cwd: str
         yield proc, errors
 
 
-@contextmanager
-def git_batch(args: Sequence[str], cwd: str) -> Iterator[subprocess.Popen[bytes]]:
-    """Start ``git ARGS`` to answer requests written to its stdin (``cat-file --batch``): the
-    caller writes, flushes and reads answers in turn. Stopped (and waited for) on exit."""
-    cmd = ["git", *_STABLE_CONFIG, *args]
-    with tempfile.TemporaryFile() as errors:
-        try:
-            proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=errors, env=_env(None))
-        except FileNotFoundError as exc:
-            raise _cannot_run(cwd, exc) from exc
-        assert proc.stdin is not None and proc.stdout is not None
-        try:
-            yield proc
-            proc.stdin.close()
-            returncode = proc.wait()
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        finally:
-            proc.stdout.close()
-            if not proc.stdin.closed:
-                proc.stdin.close()
-        if returncode != 0:
-            errors.seek(0)
-            raise _failure(args, errors.read(), returncode)
-
-
-def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
+def git_stream(args: Sequence[str], cwd: str, *, sep: bytes | None = b"\0",
                chunk_size: int = 1 << 16, warnings: list[str] | None = None
                ) -> Iterator[bytes]:
-    """Run ``git ARGS`` and yield its stdout split on ``sep`` as it arrives (constant memory).
+    """Run ``git ARGS`` and yield its stdout split on ``sep`` as it arrives (constant memory);
+    with ``sep`` None, the pieces as they were read.
 
     Raises ``GitError`` if git exits non-zero once the stream is drained; with ``warnings``,
     what git wrote on stderr while succeeding is appended there.
@@ -173,6 +145,9 @@ def git_stream(args: Sequence[str], cwd: str, *, sep: bytes = b"\0",
                 chunk = proc.stdout.read(chunk_size)
                 if not chunk:
                     break
+                if sep is None:
+                    yield chunk
+                    continue
                 pending += chunk
                 *records, pending = pending.split(sep)
                 yield from records

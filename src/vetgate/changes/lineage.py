@@ -71,7 +71,11 @@ def commit_graph(root: str, head: str) -> dict[str, tuple[str, ...]]:
 
 
 _REGULAR = (b"100644", b"100755")
-_NOT_HEADER = frozenset(b"+-:@\\ ")  # hunk lines, raw lines: never a commit line
+# The lines that are not a hunk's own ("+", "-", "\\ No newline at end of file"): what the pass
+# reads. A -U0 hunk has no context lines, so nothing else can start a line inside one.
+_STRUCTURAL = re.compile(rb"^[^-+\\\n][^\n]*", re.MULTILINE)
+_FILE_HEADERS = (b"index ", b"old mode ", b"new mode ", b"deleted file mode ", b"new file mode ",
+                 b"similarity index ", b"dissimilarity index ", b"rename from ", b"copy from ")
 
 
 def _git_header_path(line: bytes) -> str | None:
@@ -123,24 +127,19 @@ class _Section:
         self.raw: list[tuple[str, str | None, str | None, bool, bool]] = []
         self.hunks: dict[str, list[tuple[int, int, int, int]]] = {}  # new (or deleted) path
         self.binary: set[str] = set()
-        self.patch: list[bytes] | None = [] if keep else None
+        self.patch: list[bytes] | None = [] if keep else None  # raw bytes, in pieces
         self.path: str | None = None  # the file whose patch is being read
-        self.old: str | None = None
 
     def file_line(self, line: bytes) -> None:
         """A line of a file's patch header (after ``diff --git``)."""
-        if line.startswith(b"--- "):
-            raw = patch_header_path(line[4:], b"a/")
-            self.old = None if raw is None else raw.decode("utf-8", "surrogateescape")
-        elif line.startswith(b"+++ "):
-            raw = patch_header_path(line[4:], b"b/")
-            self.path = self.old if raw is None else raw.decode("utf-8", "surrogateescape")
-        elif line.startswith((b"rename to ", b"copy to ")):
+        if line.startswith((b"rename to ", b"copy to ")):
             self.path = unquote_path(line.split(b" ", 2)[2]).decode("utf-8", "surrogateescape")
         elif line.startswith(b"Binary files "):
             if self.path is None:
                 raise LineageUnsupported(f"a binary file without a name: {line[:80]!r}")
             self.binary.add(self.path)
+        elif not line.startswith(_FILE_HEADERS):
+            raise LineageUnsupported(f"unexpected line in a diff: {line[:80]!r}")
 
     def section(self) -> DiffSection:
         files = []
@@ -151,8 +150,8 @@ class _Section:
             opaque = opaque or key in self.binary
             files.append(FileDelta(old, new, hunks, renamed=kind == "R",
                                    identical=same and not hunks, opaque=opaque))
-        return DiffSection(self.sha, self.against, tuple(files),
-                           tuple(self.patch) if self.patch is not None else ())
+        patch = b"".join(self.patch).split(b"\n") if self.patch is not None else ()
+        return DiffSection(self.sha, self.against, tuple(files), tuple(patch))
 
 
 def _header(line: bytes, graph: Mapping[str, tuple[str, ...]]) -> tuple[str, str | None]:
@@ -181,46 +180,51 @@ def history_diffs(root: str, head: str, graph: Mapping[str, tuple[str, ...]],
             "--no-relative", "--src-prefix=a/", "--dst-prefix=b/", "--pretty=oneline",
             "--no-abbrev-commit", "--no-abbrev", "--raw", "--no-decorate", "--no-notes",
             "--parents", head, "--"]
-    lines = git_stream(args, root, sep=b"\n", chunk_size=1 << 20, warnings=warnings)
     current: _Section | None = None
-    for line in lines:
-        if not line:
-            continue
-        first = line[0]
-        if first not in _NOT_HEADER and _COMMIT_LINE.match(line):
-            if current is not None:
-                yield current.section()
-            sha, against = _header(line, graph)
-            current = _Section(sha, against, sha in keep)
-            continue
-        if current is None:
-            raise LineageUnsupported(f"unexpected line in git log: {line[:80]!r}")
-        if current.patch is not None:
-            current.patch.append(line)
-        if first == 0x3A:  # ":" a --raw line
-            current.raw.append(_raw(line[1:]))
-        elif line.startswith(b"diff --git "):
-            current.path = current.old = _git_header_path(line)
-        elif first == 0x40:  # "@@"
-            match = _HUNK_RE.match(line)
-            if match is None or current.path is None:
-                raise LineageUnsupported(f"unexpected hunk header {line[:80]!r}")
-            old_start, old_count, new_start, new_count = match.groups()
-            hunk = (int(old_start), 1 if old_count is None else int(old_count),
-                    int(new_start), 1 if new_count is None else int(new_count))
-            current.hunks.setdefault(current.path, []).append(hunk)
-            left = hunk[1] + hunk[3]
-            while left:
-                body = next(lines, None)
-                if body is None:
-                    raise LineageUnsupported("git log ended inside a hunk")
-                if current.patch is not None:
-                    current.patch.append(body)
-                if body[:1] in (b"-", b"+"):
-                    left -= 1
-                elif not body.startswith(b"\\"):
-                    raise LineageUnsupported(f"unexpected line in a hunk: {body[:80]!r}")
-        elif first != 0x5C:  # not "\ No newline at end of file"
-            current.file_line(line)
+    for block in _blocks(git_stream(args, root, sep=None, chunk_size=1 << 20,
+                                    warnings=warnings)):
+        start = 0  # where the current section's bytes begin in this block
+        for match in _STRUCTURAL.finditer(block):
+            line = match.group()
+            first = line[0]
+            if first == 0x40:  # "@@": the hunk's own lines are skipped by _STRUCTURAL
+                hunk = _HUNK_RE.match(line)
+                if hunk is None or current is None or current.path is None:
+                    raise LineageUnsupported(f"unexpected hunk header {line[:80]!r}")
+                old_start, old_count, new_start, new_count = hunk.groups()
+                current.hunks.setdefault(current.path, []).append(
+                    (int(old_start), 1 if old_count is None else int(old_count),
+                     int(new_start), 1 if new_count is None else int(new_count)))
+            elif current is not None and first == 0x3A:  # ":" a --raw line
+                current.raw.append(_raw(line[1:]))
+            elif current is not None and line.startswith(b"diff --git "):
+                current.path = _git_header_path(line)
+            elif _COMMIT_LINE.match(line):
+                if current is not None:
+                    if current.patch is not None:
+                        current.patch.append(block[start:match.start()])
+                    yield current.section()
+                sha, against = _header(line, graph)
+                current = _Section(sha, against, sha in keep)
+                start = match.end() + 1
+            elif current is None:
+                raise LineageUnsupported(f"unexpected line in git log: {line[:80]!r}")
+            else:
+                current.file_line(line)
+        if current is not None and current.patch is not None:
+            current.patch.append(block[start:])
     if current is not None:
         yield current.section()
+
+
+def _blocks(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` re-cut into blocks of whole lines (each ends with a newline)."""
+    rest = b""
+    for chunk in chunks:
+        block = rest + chunk
+        cut = block.rfind(b"\n") + 1
+        rest = block[cut:]
+        if cut:
+            yield block[:cut]
+    if rest:
+        yield rest + b"\n"
