@@ -4,11 +4,24 @@ one blame worker (serial) vs one per core (parallel) vs PyDriller's SZZ, as whol
     python benchmarks/bench_audit_peers.py generate DIR [--commits 10000] [--fix-share 0.1]
     python benchmarks/bench_audit_peers.py pydriller DIR   # PyDriller's SZZ over the same fixes
 
-`generate` writes the repository (git fast-import, the generator of bench_audit.py) and prints
-how many fix commits vetgate finds in it. `pydriller` runs PyDriller's SZZ
+`generate` writes the repository (git fast-import, the generator of bench_audit.py), packs it
+into one pack as a clone would have it (`git repack -ad`; fast-import leaves one pack per 500
+commits), and prints how many fix commits vetgate finds in it. `pydriller` runs PyDriller's SZZ
 (``Git.get_commits_last_modified_lines``) on every commit vetgate's default fix pattern marks,
 and prints the number of fix-inducing commits it found. Time the commands from outside, paired,
 e.g. with a whole-process timer that alternates A and B; figures are in RESULTS.md.
+
+What each side computes (both on the same repository, no commit-graph):
+
+- ``vetgate audit -C DIR --format json`` is the whole audit: the first pass over history (fix
+  and revert commits), SZZ (R-SZZ: the removed source lines of each fix, data files, comments,
+  blank lines and docstrings left out, owners as ``git blame -w`` names them, by the forward
+  pass over one ``git log -p``), the second pass classifying every commit (origin, rules, sizes,
+  months) and the JSON report.
+- ``pydriller`` finds the same fix commits (PyDriller's ``Repository`` traversal and the same
+  pattern), then for each: its diff (``commit.modified_files``), one whole-file ``git blame -w``
+  per modified file at the fix's parent, and the commit of every removed line that is not
+  blank or a comment (B-SZZ: no choice among candidates, no classification, no report).
 
 PyDriller is installed into the benchmark's own environment only (`pip install pydriller`); it
 is never a dependency of vetgate. Without it, `pydriller` says so and exits 0.
@@ -17,6 +30,7 @@ is never a dependency of vetgate. Without it, `pydriller` says so and exits 0.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -32,6 +46,7 @@ def _generate(path: Path, commits: int, fix_share: float) -> int:
     from vetgate.changes import history
 
     generate(path, commits, fix_share)
+    subprocess.run(["git", "repack", "-adq"], cwd=path, check=True)
     (path / ".vetgate.yaml").write_bytes(POLICY)
     fix_re = compile_fix_pattern(None)
     fixes = sum(1 for entry in history.iter_log(str(path), history.RevisionSelection())

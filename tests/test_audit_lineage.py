@@ -262,9 +262,12 @@ def test_files_at_reads_files_like_file_at(repo: GitRepo) -> None:
 
 
 def test_unexpected_git_output_is_refused_not_guessed() -> None:
-    graph = {"a" * 40: ()}
-    with pytest.raises(changes_lineage.LineageUnsupported, match="not in the graph"):
-        changes_lineage._header(b"b" * 40 + b" subject", graph)
+    with pytest.raises(changes_lineage.LineageUnsupported, match="not where git log puts them"):
+        changes_lineage._header(b"b" * 40 + b" subject", 1)
+    family = changes_lineage._Family(iter([b"a" * 40 + b" " + b"c" * 40, b"c" * 40]))
+    assert family.next(b"a" * 40) == (0, 1)
+    with pytest.raises(changes_lineage.LineageUnsupported, match="different orders"):
+        family.next(b"d" * 40)
     with pytest.raises(changes_lineage.LineageUnsupported, match="unexpected raw diff line"):
         changes_lineage._raw(b"100644 100644 abc")
 
@@ -293,3 +296,17 @@ def test_the_forward_pass_agrees_with_git_blame_on_the_real_bundle(tmp_path: Pat
     forward = run_szz(str(clone), fixes, "r", head=repo.head(), workers=1)
     assert forward == run_szz(str(clone), fixes, "r", workers=2)
     assert forward.blamed > 50
+
+
+def test_the_pass_holds_only_the_open_branch_tips(tmp_path: Path) -> None:
+    """Memory does not grow with history: the owners kept are those of commits with children
+    still to come (at most the branches open at once, three here), never one per commit."""
+    repo = _random_repo(tmp_path / "r", 6, commits=80)
+    owners = lineage.LineOwners()
+    widest = 0
+    for group in lineage._sections(changes_lineage.history_diffs(str(repo.path), repo.head(),
+                                                                 (), [])):
+        owners.advance(group)
+        widest = max(widest, len(owners.states), len(owners.children))
+    assert 1 <= widest <= 4
+    assert list(owners.states) == [repo.head()]

@@ -18,7 +18,6 @@ not with the number of commits.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 
 from vetgate.audit.szz import (
@@ -79,9 +78,8 @@ def _apply(source: Owners, delta: FileDelta, sha: str) -> Owners:
 class LineOwners:
     """The owners of every line at the commits still needed (those with children to come)."""
 
-    def __init__(self, graph: Mapping[str, tuple[str, ...]]) -> None:
-        self.graph = graph
-        self.children: Counter[str] = Counter(p for parents in graph.values() for p in parents)
+    def __init__(self) -> None:
+        self.children: dict[str, int] = {}  # commit → its children still to come
         self.states: dict[str, State | None] = {}
 
     def owners(self, commit: str, path: str) -> Owners:
@@ -100,11 +98,11 @@ class LineOwners:
         state = self.states.get(parent)
         if state is None:
             return None
-        return state if self.children[parent] <= 1 else dict(state)
+        return state if self.children.get(parent, 0) <= 1 else dict(state)
 
-    def advance(self, sha: str, sections: Sequence[DiffSection]) -> None:
-        """Move past commit ``sha`` given its diffs against its parents."""
-        parents = self.graph.get(sha, ())
+    def advance(self, sections: Sequence[DiffSection]) -> None:
+        """Move past a commit given its diffs against its parents."""
+        sha, parents = sections[0].sha, sections[0].parents
         by_parent = {section.against: section for section in sections}
         first = parents[0] if parents else None
         state = self._start(first)
@@ -122,11 +120,14 @@ class LineOwners:
                     if owners is not _GONE:
                         state[path] = owners
         self.states[sha] = state
+        self.children[sha] = sections[0].children
         for parent in parents:
-            self.children[parent] -= 1
-            if self.children[parent] <= 0:
+            left = self.children.get(parent, 0) - 1
+            if left > 0:
+                self.children[parent] = left
+            else:
                 self.states.pop(parent, None)
-                del self.children[parent]
+                self.children.pop(parent, None)
 
     def _commit(self, sha: str, parent: str | None, section: DiffSection
                 ) -> list[tuple[str, Owners]]:
@@ -217,20 +218,20 @@ def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
     if not fixes or lineage.blame_config_differs(root):
         return {}
     wanted = {fix.sha: fix for fix in fixes if fix.parent is not None}
-    graph = lineage.commit_graph(root, head)
-    if commits_per_fix is not None and len(graph) > commits_per_fix * len(wanted):
+    if (commits_per_fix is not None
+            and lineage.history_size(root, head) > commits_per_fix * len(wanted)):
         return {}
-    owners = LineOwners(graph)
+    owners = LineOwners()
     warnings: list[str] = []
     pending: list[_Pending] = []
-    for group in _sections(lineage.history_diffs(root, head, graph, wanted, warnings)):
+    for group in _sections(lineage.history_diffs(root, head, wanted, warnings)):
         sha = group[0].sha
         fix = wanted.get(sha)
         if fix is not None and len(group) == 1 and group[0].against == fix.parent:
             found = _owned(fix, group[0], owners)
             if found is not None:
                 pending.append(found)
-        owners.advance(sha, group)
+        owners.advance(group)
     if warnings:  # e.g. rename detection skipped for too many files: blame would not skip it
         raise LineageUnsupported(warnings[0].strip().splitlines()[0])
     return _settle(root, pending)

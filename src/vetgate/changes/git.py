@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import IO
 
@@ -130,7 +130,7 @@ def _spawn(args: Sequence[str], cwd: str
 
 def git_stream(args: Sequence[str], cwd: str, *, sep: bytes | None = b"\0",
                chunk_size: int = 1 << 16, warnings: list[str] | None = None
-               ) -> Iterator[bytes]:
+               ) -> Generator[bytes, None, None]:
     """Run ``git ARGS`` and yield its stdout split on ``sep`` as it arrives (constant memory);
     with ``sep`` None, the pieces as they were read.
 

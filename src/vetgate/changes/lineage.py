@@ -10,7 +10,7 @@ blames fix by fix instead, so a surprise costs speed, never a different answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterator
 
 from vetgate.changes.blame import patch_header_path, unquote_path
 from vetgate.changes.git import git_stream, run_git
@@ -49,6 +49,8 @@ class DiffSection:
     identical to every parent)."""
 
     sha: str
+    parents: tuple[str, ...]
+    children: int  # how many commits of the history have this one as a parent
     against: str | None
     files: tuple[FileDelta, ...]
     patch: tuple[bytes, ...] = ()  # the raw lines, kept for the commits asked for only
@@ -60,14 +62,9 @@ def blame_config_differs(root: str) -> bool:
     return bool(proc.stdout.strip())
 
 
-def commit_graph(root: str, head: str) -> dict[str, tuple[str, ...]]:
-    """Every commit reachable from ``head`` → its parents (one ``git rev-list --parents``)."""
-    proc = run_git(["rev-list", "--parents", head, "--"], root)
-    graph: dict[str, tuple[str, ...]] = {}
-    for line in proc.stdout.decode("ascii", "replace").splitlines():
-        sha, *parents = line.split()
-        graph[sha] = tuple(parents)
-    return graph
+def history_size(root: str, head: str) -> int:
+    """How many commits are reachable from ``head``."""
+    return int(run_git(["rev-list", "--count", head, "--"], root).stdout)
 
 
 _REGULAR = (b"100644", b"100755")
@@ -121,8 +118,11 @@ def _raw(line: bytes) -> tuple[str, str | None, str | None, bool, bool]:
 class _Section:
     """The diff of one commit against one parent, as it is read."""
 
-    def __init__(self, sha: str, against: str | None, keep: bool) -> None:
+    def __init__(self, sha: str, parents: tuple[str, ...], children: int, against: str | None,
+                 keep: bool) -> None:
         self.sha = sha
+        self.parents = parents
+        self.children = children
         self.against = against
         self.raw: list[tuple[str, str | None, str | None, bool, bool]] = []
         self.hunks: dict[str, list[tuple[int, int, int, int]]] = {}  # new (or deleted) path
@@ -151,26 +151,48 @@ class _Section:
             files.append(FileDelta(old, new, hunks, renamed=kind == "R",
                                    identical=same and not hunks, opaque=opaque))
         patch = b"".join(self.patch).split(b"\n") if self.patch is not None else ()
-        return DiffSection(self.sha, self.against, tuple(files), tuple(patch))
+        return DiffSection(self.sha, self.parents, self.children, self.against, tuple(files),
+                           tuple(patch))
 
 
-def _header(line: bytes, graph: Mapping[str, tuple[str, ...]]) -> tuple[str, str | None]:
-    """A ``--pretty=oneline --parents`` header: the commit and the parent its diff is against."""
-    words = line.split(b" ")
+def _header(line: bytes, count: int) -> tuple[str, tuple[str, ...], str | None]:
+    """A ``--pretty=oneline --parents`` header of a commit with ``count`` parents: the commit,
+    its parents, and the parent its diff is against."""
+    words = line.split(b" ", count + 3)
     sha = words[0].decode("ascii", "replace")
-    parents = graph.get(sha)
-    if parents is None:
-        raise LineageUnsupported(f"commit {sha[:12]} is not in the graph")
-    count = len(parents)
-    if tuple(word.decode("ascii", "replace") for word in words[1:count + 1]) != parents:
-        raise LineageUnsupported(f"the parents of {sha[:12]} differ between two git commands")
+    parents = tuple(word.decode("ascii", "replace") for word in words[1:count + 1])
+    if len(parents) != count or not all(_COMMIT_LINE.match(word) for word in words[1:count + 1]):
+        raise LineageUnsupported(f"the parents of {sha[:12]} are not where git log puts them")
     if len(words) > count + 2 and words[count + 1] == b"(from":
-        return sha, words[count + 2].rstrip(b")").decode("ascii", "replace")
-    return sha, parents[0] if count == 1 else None
+        return sha, parents, words[count + 2].rstrip(b")").decode("ascii", "replace")
+    return sha, parents, parents[0] if count == 1 else None
 
 
-def history_diffs(root: str, head: str, graph: Mapping[str, tuple[str, ...]],
-                  keep: Container[str], warnings: list[str]) -> Iterator[DiffSection]:
+class _Family:
+    """``git rev-list --children`` in the same order as the log: each commit's number of
+    parents and children, keeping only the commits whose parents are still to come."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self.lines = lines
+        self.waiting: dict[str, int] = {}  # commit → parents seen so far
+
+    def next(self, sha_prefix: bytes) -> tuple[int, int]:
+        """(parents, children) of the next commit, which must be the one ``sha_prefix`` names."""
+        line: bytes | None = b""
+        while not line:
+            line = next(self.lines, None)
+            if line is None:
+                raise LineageUnsupported("git rev-list ended before git log")
+        sha, *children = line.decode("ascii", "replace").split()
+        if not sha_prefix.startswith(sha.encode()):
+            raise LineageUnsupported("git rev-list and git log list commits in different orders")
+        for child in children:
+            self.waiting[child] = self.waiting.get(child, 0) + 1
+        return self.waiting.pop(sha, 0), len(children)
+
+
+def history_diffs(root: str, head: str, keep: Container[str], warnings: list[str]
+                  ) -> Iterator[DiffSection]:
     """Every commit reachable from ``head``, parents before children, as its diff against each
     parent it differs from (a merge identical to all of them: one empty section with ``against``
     None). The raw patch lines are kept for commits in ``keep``. What git warns about goes to
@@ -180,9 +202,19 @@ def history_diffs(root: str, head: str, graph: Mapping[str, tuple[str, ...]],
             "--no-relative", "--src-prefix=a/", "--dst-prefix=b/", "--pretty=oneline",
             "--no-abbrev-commit", "--no-abbrev", "--raw", "--no-decorate", "--no-notes",
             "--parents", head, "--"]
+    children = git_stream(["rev-list", "--reverse", "--topo-order", "--children", head, "--"],
+                          root, sep=b"\n")
+    try:
+        yield from _sections(git_stream(args, root, sep=None, chunk_size=1 << 20,
+                                        warnings=warnings), _Family(children), keep)
+    finally:
+        children.close()  # stops its git process now, wherever the log stopped
+
+
+def _sections(chunks: Iterator[bytes], family: _Family, keep: Container[str]
+              ) -> Iterator[DiffSection]:
     current: _Section | None = None
-    for block in _blocks(git_stream(args, root, sep=None, chunk_size=1 << 20,
-                                    warnings=warnings)):
+    for block in _blocks(chunks):
         start = 0  # where the current section's bytes begin in this block
         for match in _STRUCTURAL.finditer(block):
             line = match.group()
@@ -204,8 +236,12 @@ def history_diffs(root: str, head: str, graph: Mapping[str, tuple[str, ...]],
                     if current.patch is not None:
                         current.patch.append(block[start:match.start()])
                     yield current.section()
-                sha, against = _header(line, graph)
-                current = _Section(sha, against, sha in keep)
+                if current is not None and line.startswith(current.sha.encode()):
+                    parents, children = len(current.parents), current.children  # a merge again
+                else:
+                    parents, children = family.next(line[:64])
+                sha, parent_shas, against = _header(line, parents)
+                current = _Section(sha, parent_shas, children, against, sha in keep)
                 start = match.end() + 1
             elif current is None:
                 raise LineageUnsupported(f"unexpected line in git log: {line[:80]!r}")
