@@ -95,6 +95,20 @@ def test_literal_pattern_matches_exactly_that_path(parts: list[str], other: list
         assert not spec.match(other_path)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(names, min_size=1, max_size=3), st.lists(names, min_size=1, max_size=4),
+       st.sampled_from(["", "/**", "/"]), st.booleans())
+def test_literal_patterns_match_as_pathspec_does(parts: list[str], path_parts: list[str],
+                                                 tail: str, negate: bool) -> None:
+    """Patterns that translate to a literal are matched by string comparison
+    (``patterns._matcher``): the same verdict, and the same deciding pattern, as pathspec's."""
+    lines = ["**", ("!" if negate else "") + literal_pattern("/".join(parts)) + tail]
+    path = "/".join(parts[:len(path_parts)] + path_parts[len(parts):]
+                    if len(path_parts) > len(parts) else path_parts)
+    expected = pathspec.GitIgnoreSpec.from_lines(lines).check_file(path)
+    assert PatternSet(tuple(lines)).check(path) == (expected.include, expected.index)
+
+
 def test_literal_pattern_escapes_glob_characters() -> None:
     assert literal_pattern("policies/[x] #1 !.yaml") == "/policies/\\[x\\]\\ \\#1\\ \\!.yaml"
     spec = PatternSet((literal_pattern("a*b.yaml"),))

@@ -31,6 +31,8 @@ from vetgate.policy.patterns import (
     literal_names,
 )
 
+_MAX_KNOWN_PATHS = 1 << 18  # paths whose rules a PathMatcher remembers
+
 
 class PathMatcher:
     """Which rules match a path, for every rule of a policy at once.
@@ -126,10 +128,23 @@ class PathMatcher:
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state.pop("_gate", None)  # compiled again where it is used (see _shared_gate)
+        state.pop("_known", None)
         return state
 
     def rules_for(self, path: str) -> tuple[str, ...]:
-        """Ids of the rules whose ``paths`` match ``path``, in policy order."""
+        """Ids of the rules whose ``paths`` match ``path``, in policy order.
+
+        Remembered per path: one check asks it of every changed path several times (the
+        evaluation, the evidence its rules need, whether the change touches the policy)."""
+        known = self.__dict__.setdefault("_known", {})
+        found: tuple[str, ...] | None = known.get(path)
+        if found is None:
+            if len(known) >= _MAX_KNOWN_PATHS:
+                known.clear()  # an audit over a huge history: bounded, not unbounded
+            found = known[path] = self._rules_for(path)
+        return found
+
+    def _rules_for(self, path: str) -> tuple[str, ...]:
         key = fold(path, self._case_sensitive)
         candidates = self._candidates(_normalize(key))
         if not candidates:

@@ -105,6 +105,28 @@ def _compile(regex: str) -> re.Pattern[str]:
         raise PatternError(f"is not a valid glob ({exc.msg})") from exc
 
 
+# (index, literal, literal + "/", regex, include): a pattern whose translation is only a literal
+# is matched by string comparison, with exactly the regex's result (no compiling, no regex run):
+#   ^LITERAL                      (`dir/**`)       key starts with LITERAL
+#   ^LITERAL(?:(?P<ps_d>/)|\Z)    (`a/b`, `/a/b`)  key is LITERAL, or below it (a directory match)
+_Matcher = tuple[int, str, "str | None", "re.Pattern[str] | None", bool]
+_LITERAL = r"((?:[^\\.^$*+?{}\[\]|()]|\\[^A-Za-z0-9])*)"
+_PREFIX_FORM = re.compile(rf"\^{_LITERAL}")
+_PATH_FORM = re.compile(rf"\^{_LITERAL}\(\?:\(\?P<{_DIR_MARK}>/\)\|\\Z\)")
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def _matcher(index: int, regex: str, include: bool) -> _Matcher:
+    prefix = _PREFIX_FORM.fullmatch(regex)
+    if prefix is not None:
+        return index, _ESCAPE.sub(r"\1", prefix.group(1)), None, None, include
+    path = _PATH_FORM.fullmatch(regex)
+    if path is not None:
+        literal = _ESCAPE.sub(r"\1", path.group(1))
+        return index, literal, literal + "/", None, include
+    return index, "", None, _compile(regex), include
+
+
 @lru_cache(maxsize=1 << 16)
 def check_pattern(pattern: str) -> bool | None:
     """Make sure ``pattern`` compiles; return what it does: True includes, False excludes, None
@@ -388,12 +410,12 @@ class PatternSet:
             object.__setattr__(self, "_translated", regexes)
         return regexes
 
-    def _matchers(self) -> tuple[tuple[int, re.Pattern[str], bool], ...]:
+    def _matchers(self) -> tuple[_Matcher, ...]:
         # Compiled on first use (in a big policy most rules never meet a candidate path), last
         # pattern first: the last one that matches decides.
         matchers = self.__dict__.get("_compiled")
         if matchers is None:
-            matchers = tuple((index, _compile(regex), include)
+            matchers = tuple(_matcher(index, regex, include)
                              for index, (regex, include) in enumerate(self._regexes())
                              if regex is not None and include is not None)[::-1]
             object.__setattr__(self, "_compiled", matchers)
@@ -417,11 +439,22 @@ class PatternSet:
         key = _normalize(fold(path, self.case_sensitive))
         decided: tuple[bool | None, int | None] = (None, None)
         rank = 0
-        for index, regex, include in self._matchers():
-            match = regex.search(key)
-            if match is None:
+        for index, literal, below, regex, include in self._matchers():
+            if regex is not None:
+                match = regex.search(key)
+                if match is None:
+                    continue
+                here = 1 if match.groupdict().get(_DIR_MARK) else 2
+            elif below is None:  # `dir/**`: everything under a literal directory
+                if not key.startswith(literal):
+                    continue
+                here = 2
+            elif key == literal:  # a literal path: the path itself ...
+                here = 2
+            elif key.startswith(below):  # ... or below it, when it names a directory
+                here = 1
+            else:
                 continue
-            here = 1 if match.groupdict().get(_DIR_MARK) else 2
             if here > rank:
                 decided, rank = (include, index), here
                 if here == 2:
