@@ -52,7 +52,10 @@ class Classifier(MessageDetectors, ContextDetectors):
         self._policy_sets = tuple(sets)
         self._context_key: tuple[str | None, tuple[str, ...]] | None = None
         self._context_evidence: tuple[Evidence, ...] = ()
-
+        # What lets most commits skip most detectors: the marks of each distinct author and
+        # committer pair (histories repeat them), and the trailer keys any mark needs.
+        self._people_seen: dict[tuple[str, str, str, str], tuple[Evidence, ...]] = {}
+        self._init_trailer_prefilter()
 
     def classify(self, commit: Commit, context: ProvenanceContext = _EMPTY_CONTEXT
                  ) -> CommitOrigin:
@@ -76,15 +79,16 @@ class Classifier(MessageDetectors, ContextDetectors):
         """The marks in the commit's own text: identities, trailers and message."""
         message = commit.message
         folded_message = fold(message)
-        subject = commit.subject
-        folded_subject = folded_message.split("\n", 1)[0].strip()
+        end = message.find("\n")
+        subject = (message if end < 0 else message[:end]).strip()
+        end = folded_message.find("\n")
+        folded_subject = (folded_message if end < 0 else folded_message[:end]).strip()
         suggested_by = self._suggested_by(folded_subject)
 
-        if self._builtin:
-            self._identities(commit, evidence)
-        self._policy_identities(commit, evidence)
+        evidence.extend(self._people(commit))
         squash_message = folded_subject == _SQUASH_SUBJECT
-        self._trailers(message, suggested_by, evidence, squash_message=squash_message)
+        self._trailers(message, folded_message, suggested_by, evidence,
+                       squash_message=squash_message)
         if squash_message:
             self._squashed(message, evidence)
         if self._builtin:

@@ -13,9 +13,30 @@ from vetgate.provenance.trailers import (
     SquashedCommit,
 )
 
+# Distinct author and committer pairs remembered per classifier; past this many the memory is
+# dropped and refilled (a history of ever-new identities costs what it did without it).
+_PEOPLE_MEMORY = 4096
+
 
 class IdentityDetectors(DetectorBase):
     """Marks in who made a commit."""
+
+    def _people(self, commit: Commit) -> tuple[Evidence, ...]:
+        """The identity marks of the commit's author and committer (catalog and policy), in
+        the order found; worked out once for each distinct pair of the two."""
+        author, committer = commit.author, commit.committer
+        key = (author.name, author.email, committer.name, committer.email)
+        found = self._people_seen.get(key)
+        if found is None:
+            evidence: list[Evidence] = []
+            if self._builtin:
+                self._identities(commit, evidence)
+            self._policy_identities(commit, evidence)
+            found = tuple(evidence)
+            if len(self._people_seen) >= _PEOPLE_MEMORY:
+                self._people_seen.clear()
+            self._people_seen[key] = found
+        return found
 
     def _identities(self, commit: Commit, evidence: list[Evidence]) -> None:
         index = self._index

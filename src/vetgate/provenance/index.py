@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections.abc import Callable
 
 from vetgate.policy.model import MarkerConfig, OriginConfig
 from vetgate.provenance.catalog import Catalog, CatalogEntry, load_catalog
-from vetgate.provenance.model import EvidenceKind, ProvenanceContext
+from vetgate.provenance.model import Evidence, EvidenceKind, ProvenanceContext
 from vetgate.provenance.normalize import fold, fold_email
 from vetgate.provenance.trailers import (
     SQUASH_SUBJECT,
@@ -183,6 +184,15 @@ class BuiltinIndex:
                 return None
         return entry
 
+    def identity_needles(self) -> tuple[str, ...]:
+        """Texts one of which every address :meth:`identity` knows contains, folded: the
+        catalog's addresses and ``login@users.noreply.github.com`` for its GitHub accounts.
+        Text without any of them names no catalog identity (a prefilter)."""
+        needles = set(self.emails)
+        needles.update(f"{login}{_NOREPLY}" for login in self.github_logins)
+        needles.update(f"{login}{_NOREPLY}" for _user_id, login in self.github_pairs)
+        return tuple(sorted(needles))
+
     def is_agent_account(self, text: str) -> bool:
         raw = text.strip()
         _name, addresses = split_addresses(raw) if "<" in raw else ("", [])
@@ -338,4 +348,10 @@ class DetectorBase:
     _markers: PolicyMarkers
     _human: PolicyMarkers
     _policy_sets: tuple[tuple[PolicyMarkers, EvidenceKind], ...]
+    _people_seen: dict[tuple[str, str, str, str], tuple[Evidence, ...]]
+    _mark_key_set: frozenset[str]
+    _rule_keys: tuple[str, ...]
+    _identity_keys: tuple[str, ...]
+    _identity_domains: tuple[str, ...]
+    _line_prefix_search: Callable[[str], re.Match[str] | None] | None
 

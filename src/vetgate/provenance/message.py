@@ -159,11 +159,12 @@ class MessageDetectors(IdentityDetectors):
         shift = first_line - 1
         suffix = f" (squashed commit {squashed})" if squashed else ""
         trailers = parse_trailers(message)
+        keys = self._mark_key_set  # a trailer under any other key is no mark: not a candidate
         found = [
             TrailerCandidate(key=trailer.key.lower(), value=fold(trailer.value).strip(),
                               raw_value=trailer.value, detail=f"{trailer.key}: {trailer.value}",
                               where=f"trailer, message line {trailer.line + shift}{suffix}")
-            for trailer in trailers
+            for trailer in trailers if trailer.key.lower() in keys
         ]
         taken = {trailer.line for trailer in trailers}
         if not message.isascii():
@@ -174,9 +175,10 @@ class MessageDetectors(IdentityDetectors):
                 value = match.group(2).strip()
                 raw_value = line.split(":", 1)[1].strip() if ":" in line else value
                 taken.add(number)
-                found.append(TrailerCandidate(
-                    key=match.group(1), value=value, raw_value=raw_value,
-                    detail=line.strip(), where=f"message line {number + shift} ({label})"))
+                if match.group(1) in keys:
+                    found.append(TrailerCandidate(
+                        key=match.group(1), value=value, raw_value=raw_value,
+                        detail=line.strip(), where=f"message line {number + shift} ({label})"))
         if self._builtin and (not message.isascii() or message.count("@") > sum(
                 trailer.value.count("@") for trailer in trailers)):
             # Some address (or disguise) stands outside git's trailers: read the other lines.
@@ -191,10 +193,70 @@ class MessageDetectors(IdentityDetectors):
                         where=f"message line {number + shift}, {where}", identity_only=True))
         return found
 
-    def _trailers(self, message: str, suggested_by: CatalogEntry | None,
+    def _init_trailer_prefilter(self) -> None:
+        """The trailer keys a mark can fire on (a trailer under any other key is no mark),
+        and what lets a message skip the trailer detectors (:meth:`_may_mark_trailers`)."""
+        index = self._index
+        identity_keys: set[str] = set()
+        rule_keys: set[str] = set()
+        if self._builtin:
+            identity_keys.update(index.catalog.identity_trailer_keys)
+            rule_keys.update(index.trailer_rules)
+        for markers, _kind in self._policy_sets:
+            rule_keys.update(markers.trailers)
+        self._mark_key_set = frozenset(identity_keys | rule_keys)
+        self._rule_keys = tuple(sorted(rule_keys))
+        # Keys that fire only on a catalog identity in the value (co-author lines).
+        self._identity_keys = tuple(sorted(identity_keys - rule_keys))
+        # What follows the "@" of every address the catalog knows ("anthropic.com").
+        needles = index.identity_needles() if self._builtin else ()
+        domains = {needle.partition("@")[2] for needle in needles}
+        if any(not domain or domain != domain.strip() or " " in domain for domain in domains):
+            domains = {""}  # "" follows every "@": no prefilter
+        self._identity_domains = tuple(sorted(domains))
+        prefixes = index.message_prefilter if self._builtin else ()
+        self._line_prefix_search = (
+            re.compile("|".join(map(re.escape, prefixes))).search if prefixes else None)
+
+    def _may_mark_trailers(self, message: str, folded: str) -> bool:
+        """False when no trailer line of ``message`` can be a mark (most messages), True when
+        one may be (then the detectors decide). ``folded`` is ``fold(message)``.
+
+        Only for ASCII text, where folding is lower-casing: every line git (or the reading of
+        lines anywhere after the subject) takes as a trailer starts with its key, which ends at
+        the line's first ``:``; a key that fires only on an identity needs a catalog address in
+        the message, so an ``@`` followed by a catalog domain (no catalog address holds a
+        blank, so none spans the lines of a folded value). Text with other characters may hide
+        a key or an address: always True.
+        """
+        if not message.isascii():
+            return True
+        colon = folded.find(":")
+        rule_keys, identity_keys = self._rule_keys, self._identity_keys
+        identity_line = False
+        while colon >= 0:
+            start = folded.rfind("\n", 0, colon) + 1
+            if folded.startswith(rule_keys, start):
+                return True
+            identity_line = identity_line or folded.startswith(identity_keys, start)
+            end = folded.find("\n", colon)
+            colon = folded.find(":", end) if end >= 0 else -1
+        if not identity_line:
+            return False
+        at = folded.find("@")
+        while at >= 0:
+            if folded.startswith(self._identity_domains, at + 1):
+                return True
+            at = folded.find("@", at + 1)
+        return False
+
+    def _trailers(self, message: str, folded: str, suggested_by: CatalogEntry | None,
                   evidence: list[Evidence], *, squash_message: bool = False) -> None:
+        """The marks of the message's trailer lines; ``folded`` is ``fold(message)``."""
         if "\n" not in message.rstrip("\n"):
             return  # one line: no trailers (the fast path for most commits)
+        if not self._may_mark_trailers(message, folded):
+            return
         for candidate in self._candidates(message, squash_message=squash_message):
             self._match_trailer(candidate, suggested_by, evidence)
 
@@ -256,7 +318,7 @@ class MessageDetectors(IdentityDetectors):
             if folded_subject.startswith(prefix):
                 evidence.append(Evidence(detector="message", kind="ai", detail=subject,
                                          where="subject", tool=entry.tool, entry=entry.id))
-        if any(p in folded for p in index.message_prefilter):
+        if self._line_prefix_search is not None and self._line_prefix_search(folded):
             seen: set[str] = set()
             raw_lines: list[str] | None = None
             for number, line in enumerate(folded.split("\n"), start=1):
@@ -280,7 +342,7 @@ class MessageDetectors(IdentityDetectors):
                     where=f"message line {number}",
                     tool=entry.tool or index.ai_tool(match.group(), leading=True), entry=entry.id))
         for text, entry in index.contains:
-            found = _line_containing(message, folded, text)
+            found = _line_containing(message, folded, text) if text in folded else None
             if found is not None:
                 number, raw = found
                 evidence.append(Evidence(
