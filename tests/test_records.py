@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import pickle
 import pkgutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -147,3 +151,28 @@ def test_every_record_of_the_package_is_frozen() -> None:
                 # Pickled and loaded again, the same class (vetgate.compiled stores records).
                 assert pickle.loads(pickle.dumps(value)) is value
     assert len(found) > 90
+
+
+PROBE = ("import sys, vetgate.records as r, vetgate.policy.model;"
+         "print(r._codes_path()); print(len(r._codes or {}))")
+
+
+def test_compiled_constructors_are_kept_as_bytecode_is(tmp_path: Path) -> None:
+    """The compiled ``__init__``s are kept beside the bytecode (here: under
+    PYTHONPYCACHEPREFIX), read by the next process, and a damaged file is compiled again."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+
+    def probe(extra: dict[str, str] | None = None) -> tuple[Path, int]:
+        out = subprocess.run([sys.executable, "-c", PROBE], env={**env, **(extra or {})},
+                             capture_output=True, text=True, check=True).stdout.split()
+        return Path(out[0]), int(out[1])
+
+    path, compiled = probe()
+    assert str(path).startswith(str(tmp_path)) and path.is_file() and compiled > 10
+    assert probe() == (path, compiled)
+    path.write_bytes(b"damaged")
+    assert probe() == (path, compiled)  # compiled again, and written again
+    path.unlink()
+    probe({"PYTHONDONTWRITEBYTECODE": "1"})
+    assert not path.exists()  # no bytecode written, none of this either

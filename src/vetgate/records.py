@@ -196,8 +196,74 @@ def _init(cls: type, found: tuple[Field, ...]) -> Callable[..., None]:
     source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body) if params else \
         "def __init__(self):\n" + ("\n".join(body) or "    pass")
     namespace: dict[str, Any] = {}
-    exec(source, scope, namespace)
+    exec(_compiled(source), scope, namespace)
     init: Callable[..., None] = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
     return init
+
+
+# The compiled ``__init__`` sources, kept as Python keeps a module's bytecode: marshalled, in
+# ``__pycache__`` beside this module (or under ``sys.pycache_prefix``), keyed by the exact
+# source text; not written when the interpreter writes no bytecode. Compiling them is most of
+# what is left of a record's import cost.
+_codes: dict[str, Any] | None = None
+_new_codes = False
+
+
+def _codes_path() -> str:
+    import importlib.util
+    import sys
+
+    pyc = importlib.util.cache_from_source(__file__)
+    return pyc[:-len(".pyc")] + f".init-{sys.version_info[0]}-{sys.version_info[1]}.marshal"
+
+
+def _compiled(source: str) -> Any:
+    global _codes, _new_codes
+    if _codes is None:
+        _codes = _read_codes()
+    code = _codes.get(source)
+    if code is None:
+        code = _codes[source] = compile(source, "<vetgate.records>", "exec")
+        if not _new_codes:
+            import atexit
+
+            _new_codes = True
+            atexit.register(_write_codes)
+    return code
+
+
+def _read_codes() -> dict[str, Any]:
+    import marshal
+
+    try:
+        with open(_codes_path(), "rb") as handle:
+            codes = marshal.load(handle)
+    except (OSError, ValueError, EOFError, TypeError, NotImplementedError):
+        return {}
+    return codes if isinstance(codes, dict) else {}
+
+
+def _write_codes() -> None:
+    import contextlib
+    import marshal
+    import os
+    import sys
+    import tempfile
+
+    if sys.dont_write_bytecode or not _codes:
+        return
+    path = _codes_path()
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    except OSError:  # a read-only install: the next run compiles again
+        return
+    try:
+        with os.fdopen(handle, "wb") as out:
+            marshal.dump(_codes, out)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.remove(temporary)
