@@ -34,6 +34,7 @@ from vetgate.audit.szz import (
     SZZ_NAMES,
     VENDORED_DIRS,
     FixCommit,
+    SzzResult,
     SzzVariant,
     compile_fix_pattern,
     run_szz,
@@ -334,6 +335,34 @@ def _commit_graph(root: str, options: AuditOptions, scan: HistoryScan,
         )
 
 
+Counted = tuple[str, str, int, int, dict[str, int], str | None]
+
+
+def _counted(root: str, selection: RevisionSelection, head: str, policy: Policy,
+             classify: Callable[[HistoryCommit, ProvenanceContext], CommitOrigin] | None,
+             progress: Progress, total: int) -> Iterator[Counted]:
+    """The second pass: every commit classified, as what ``Aggregator.add`` counts (sha,
+    origin, commit time, lines, lines per rule, how the policy counts it)."""
+    rules_for = _rule_lookup(policy)
+    classify = classify or make_classifier(policy)
+    stream = history.iter_history(root, selection)
+    for done, (item, verdict) in enumerate(
+        _classified(root, stream, classify, notes_reader(root), agent_traces(root, head)), 1
+    ):
+        rule_lines: dict[str, int] = {}
+        for stat in item.files:
+            paths = (stat.path,) if stat.old_path is None else (stat.path, stat.old_path)
+            matched: set[str] = set()
+            for path in paths:
+                matched.update(rules_for(path))
+            for rule in matched:
+                rule_lines[rule] = rule_lines.get(rule, 0) + stat.lines
+        yield (item.commit.sha or "", verdict.origin, item.commit.commit_time, item.lines,
+               rule_lines, verdict.counts_as)
+        if done % 100 == 0 or done == total:
+            progress.step("classifying", done, total)
+
+
 def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | None = None,
               classify: Callable[[HistoryCommit, ProvenanceContext], CommitOrigin] | None = None,
               ) -> AuditReport:
@@ -351,12 +380,26 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
     targets, unresolved = resolve_reverts(root, scan)
     reverted = reverted_commits(targets, scan.revert_times)
     window = options.window_days * 86_400 if options.window_days else None
-    szz = run_szz(
-        root, scan.fixes, options.szz, revert_targets=targets,
-        shallow=history.shallow_commits(root) if shallow else (), window_seconds=window,
-        on_progress=lambda done, total: progress.step("blaming fixes", done, total, unit="fixes"),
-        workers=options.jobs, head=head,
-    )
+
+    def blame_fixes(on_progress: Callable[[int, int], None] | None) -> SzzResult:
+        return run_szz(root, scan.fixes, options.szz, revert_targets=targets,
+                       shallow=history.shallow_commits(root) if shallow else (),
+                       window_seconds=window, on_progress=on_progress, workers=options.jobs,
+                       head=head)
+
+    records = _counted(root, selection, head, policy, classify, progress, scan.commits)
+    if (options.jobs or os.cpu_count() or 1) > 1:
+        # Two cores: SZZ in a thread while this one classifies (the counts wait on disk).
+        from vetgate.audit import spool
+
+        background = spool.Background(lambda: blame_fixes(None))
+        spooled = spool.spool(records)
+        szz = background.result()
+        progress.step("blaming fixes", szz.fixes, szz.fixes, unit="fixes")
+        records = spool.replay(spooled)
+    else:
+        szz = blame_fixes(lambda done, total: progress.step("blaming fixes", done, total,
+                                                           unit="fixes"))
     cutoff = scan.newest - window if window is not None and scan.newest is not None else None
     rule_ids = [rule.id for rule in policy.rules]
     from vetgate.audit.deployments import tracker
@@ -364,24 +407,8 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
     deployments = tracker(root, options.deployments)
     aggregator = Aggregator(rule_ids, reverted=reverted, inducing=szz.inducing,
                             window_seconds=window, cutoff_time=cutoff, deployments=deployments)
-    rules_for = _rule_lookup(policy)
-    classify = classify or make_classifier(policy)
-    stream = history.iter_history(root, selection)
-    for done, (item, verdict) in enumerate(
-        _classified(root, stream, classify, notes_reader(root), agent_traces(root, head)), 1
-    ):
-        rule_lines: dict[str, int] = {}
-        for stat in item.files:
-            paths = (stat.path,) if stat.old_path is None else (stat.path, stat.old_path)
-            matched: set[str] = set()
-            for path in paths:
-                matched.update(rules_for(path))
-            for rule in matched:
-                rule_lines[rule] = rule_lines.get(rule, 0) + stat.lines
-        aggregator.add(item.commit.sha or "", verdict.origin, item.commit.commit_time,
-                       item.lines, rule_lines, verdict.counts_as)
-        if done % 100 == 0 or done == scan.commits:
-            progress.step("classifying", done, scan.commits)
+    for record in records:
+        aggregator.add(*record)
     progress.done()
 
     signalled = set(reverted) | set(szz.inducing)
