@@ -207,3 +207,52 @@ def test_terminal_without_unicode_does_not_crash(repo: GitRepo) -> None:
                           env={**os.environ, "PYTHONIOENCODING": "latin-1"})
     assert proc.returncode == 0, proc.stderr
     assert b"\\U0001f916 Generated with [Claude Code]" in proc.stdout
+
+
+def test_a_range_asks_git_once_for_names_and_once_for_commits(
+        repo: GitRepo, tmp_path: os.PathLike[str]) -> None:
+    base = repo.commit("base", {"a.txt": "a\n"})
+    repo.commit(f"work\n\n{CLAUDE_TRAILER}\n", {"a.txt": "b\n"})
+    trace = os.path.join(tmp_path, "trace")
+    proc = subprocess.run([sys.executable, "-m", "vetgate", "origin", f"{base}..HEAD"],
+                          cwd=repo.path, capture_output=True, text=True, check=False,
+                          env={**os.environ, "GIT_TRACE": trace})
+    assert proc.returncode == 0, proc.stderr
+    with open(trace, encoding="utf-8") as handle:
+        commands = [line.split("trace: built-in: git ", 1)[1].split()[0]
+                    for line in handle if "trace: built-in: git " in line]
+    # names, store and both sides in one rev-parse; rev-list piped into one cat-file --batch
+    # (the two start together: either may trace first); the git-ai notes refs; the Agent
+    # Trace file
+    assert commands[0] == "rev-parse"
+    assert sorted(commands[1:3]) == ["cat-file", "rev-list"]
+    assert commands[3:] == ["for-each-ref", "cat-file"]
+
+
+def test_the_compiled_store_is_kept_and_used(repo: GitRepo) -> None:
+    repo.commit("aider: x", {"a.txt": "a\n"})
+
+    def origin() -> str:
+        proc = subprocess.run([sys.executable, "-m", "vetgate", "origin"], cwd=repo.path,
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    first = origin()
+    store = repo.path / ".git" / "vetgate"
+    assert sorted(name.split("-")[0] for name in os.listdir(store)) == ["catalog", "policy"]
+    assert origin() == first
+
+
+def test_a_missing_side_of_the_range_is_named(repo: GitRepo,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    repo.commit("base", {"a.txt": "a\n"})
+    code, out, err = run(repo, "nosuchbranch..HEAD", capsys=capsys)
+    assert (code, out) == (2, "")
+    assert "unknown revision 'nosuchbranch'" in err
+    code, out, err = run(repo, "--", "-x..HEAD", capsys=capsys)
+    assert (code, out) == (2, "")
+    assert "unknown revision '-x'" in err
+    code, out, err = run(repo, "--", "HEAD..main..x", capsys=capsys)
+    assert (code, out) == (2, "")
+    assert "unknown revision 'main..x'" in err

@@ -20,8 +20,9 @@ from vetgate.changes.repo import (
     is_shallow,
     resolve,
     shallow_boundary,
+    split_range,
 )
-from vetgate.errors import GitError, UsageError
+from vetgate.errors import GitError
 from vetgate.records import replace
 
 
@@ -274,26 +275,9 @@ def commit_change(root: str, rev: str) -> ChangeSet:
 
 
 def parse_range(root: str, spec: str) -> tuple[str, str]:
-    """Split ``BASE..HEAD`` and check both sides exist.
-
-    Unlike git, an empty side is refused rather than read as HEAD: in a CI script an unset
-    variable (``"$BASE..HEAD"``) would otherwise select an empty range and pass. ``A...B`` is
-    refused with ``UsageError``: vetgate always diffs from the merge-base, which
-    is what ``A..B`` already means here. Unknown revisions raise ``GitError``.
-    """
-    if "..." in spec:
-        raise UsageError(
-            f"`{spec}` is a three-dot range; vetgate always compares HEAD with its merge-base "
-            "with BASE, so write it as BASE..HEAD"
-        )
-    if ".." not in spec:
-        raise UsageError(f"`{spec}` is not a range; write it as BASE..HEAD")
-    base, head = spec.split("..", 1)
-    if not base.strip() or not head.strip():
-        raise UsageError(
-            f"`{spec}` leaves a side of the range empty; write both: BASE..HEAD (an empty side "
-            "is not read as HEAD, so an unset variable cannot select an empty range)"
-        )
+    """Split ``BASE..HEAD`` (``split_range``) and check both sides exist: unknown revisions
+    raise ``GitError``."""
+    base, head = split_range(spec)
     resolve(root, base)
     resolve(root, head)
     return base, head

@@ -21,7 +21,7 @@ import codecs
 from collections.abc import Iterable, Sequence
 
 from vetgate.changes._parse import LOG_ARGS, parse_log
-from vetgate.changes.git import git_stream, run_git
+from vetgate.changes.git import GitPipe, git_stream, run_git
 from vetgate.changes.model import Commit, CommitReading, Identity
 from vetgate.errors import GitError
 from vetgate.records import frozen, replace
@@ -222,25 +222,32 @@ def _read_commit(sha: str, data: bytes) -> Commit:
     )
 
 
-def _parse_batch(output: bytes, shas: Sequence[str]) -> list[Commit]:
-    """The commits of one ``git cat-file --batch`` answer, in the order asked."""
+def _parse_batch(output: bytes, shas: Sequence[str] | None) -> list[Commit]:
+    """The commits of one ``git cat-file --batch`` answer, in the order asked: ``shas``, or
+    (None) every object the answer holds."""
     commits: list[Commit] = []
     position = 0
-    for sha in shas:
+    asked = 0
+    total = len(output) if shas is None else -1
+    while position < total if shas is None else asked < len(shas):
         end = output.find(b"\n", position)
         header = output[position:end if end >= 0 else len(output)].split()
         if end < 0 or len(header) != 3:
             what = header[1].decode("ascii", "replace") if len(header) == 2 else "unreadable"
+            sha = shas[asked] if shas is not None else (
+                header[0].decode("ascii", "replace") if header else "?")
             raise GitError(
                 f"cannot read commit {sha}: the object is {what} in this repository; fetch it "
                 "(`git fetch`), or in a partial or damaged clone run `git fsck` to find what "
                 "is lost"
             )
         if header[1] != b"commit":
+            sha = shas[asked] if shas is not None else header[0].decode("ascii", "replace")
             raise GitError(f"cannot read commit {sha}: it is a {header[1].decode()}, not a commit")
         size = int(header[2])
         data = output[end + 1:end + 1 + size]
         position = end + 1 + size + 1  # the object is followed by a newline
+        asked += 1
         commits.append(parse_commit_object(header[0].decode("ascii"), data))
     return commits
 
@@ -265,9 +272,20 @@ def list_commits(root: str, rev_args: Sequence[str]) -> list[Commit]:
     """The commits ``git rev-list REV_ARGS`` names, in its order, without reading any tree or
     diff: what classifying needs (identities and messages), cheap on any history and possible
     in a clone that lacks blobs. ``paths`` are empty."""
-    proc = run_git(["rev-list", *rev_args], root)
-    return read_commits(root, proc.stdout.decode("ascii").split())
+    with start_listing(root, rev_args) as listing:
+        return listed_commits(listing)
 
+
+def start_listing(root: str, rev_args: Sequence[str]) -> GitPipe:
+    """Start reading what :func:`list_commits` returns (``git rev-list REV_ARGS | git cat-file
+    --batch``, the object ids never passing through Python); :func:`listed_commits` takes the
+    commits once the caller has done its own work. Use the result as a context manager."""
+    return GitPipe(["rev-list", *rev_args], ["cat-file", "--batch"], root)
+
+
+def listed_commits(listing: GitPipe) -> list[Commit]:
+    """The commits of a :func:`start_listing` (waits for git)."""
+    return _parse_batch(listing.output(), None)
 
 
 def log_commits(root: str, rev_args: Sequence[str]) -> list[Commit]:

@@ -167,6 +167,64 @@ def git_stream(args: Sequence[str], cwd: str, *, sep: bytes | None = b"\0",
         warnings.append(stderr.decode("utf-8", "replace"))
 
 
+class GitPipe:
+    """``git FIRST | git SECOND`` started at once and read later (:meth:`output`): a caller
+    does its own work while git walks and reads. Each process writes its errors to a file, not
+    a pipe nobody reads. Use as a context manager: leaving it stops whatever still runs."""
+
+    def __init__(self, first: Sequence[str], second: Sequence[str], cwd: str) -> None:
+        self._args = (first, second)
+        # Closed by close() (the context manager's exit), like the processes.
+        self._errors = (tempfile.TemporaryFile(), tempfile.TemporaryFile())  # noqa: SIM115
+        env = _env(None)
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            procs.append(subprocess.Popen(["git", *_STABLE_CONFIG, *first], cwd=cwd,
+                                          stdout=subprocess.PIPE, stderr=self._errors[0],
+                                          env=env))
+            procs.append(subprocess.Popen(["git", *_STABLE_CONFIG, *second], cwd=cwd,
+                                          stdin=procs[0].stdout, stdout=subprocess.PIPE,
+                                          stderr=self._errors[1], env=env))
+        except FileNotFoundError as exc:
+            self._procs = tuple(procs)
+            self.close()
+            raise _cannot_run(cwd, exc) from exc
+        finally:
+            if procs and procs[0].stdout is not None:
+                procs[0].stdout.close()  # SECOND holds it; FIRST then stops if SECOND does
+        self._procs = tuple(procs)
+
+    def output(self) -> bytes:
+        """SECOND's whole stdout, once both exited; ``GitError`` naming the first that failed
+        (FIRST's failure is the cause when both did)."""
+        first, second = self._procs
+        assert second.stdout is not None
+        data = second.stdout.read()
+        codes = (first.wait(), second.wait())
+        for args, errors, code in zip(self._args, self._errors, codes, strict=True):
+            if code != 0:
+                errors.seek(0)
+                raise _failure(args, errors.read(), code)
+        return data
+
+    def close(self) -> None:
+        """Stop what still runs and drop the error files."""
+        for proc in self._procs:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        for errors in self._errors:
+            errors.close()
+
+    def __enter__(self) -> GitPipe:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
 def repo_root(cwd: str) -> str:
     """The work tree's top level; ``GitError`` with the remedy when ``cwd`` is not in a repo."""
     proc = run_git(["rev-parse", "--show-toplevel"], cwd, check=False)

@@ -15,7 +15,7 @@ from vetgate.changes._parse import decode_path
 from vetgate.changes.commits import list_commits, log_commits
 from vetgate.changes.git import run_git
 from vetgate.changes.model import Commit
-from vetgate.errors import GitError
+from vetgate.errors import GitError, UsageError
 
 _SHALLOW_HINT = (
     "the clone is shallow, so it may lack that history: fetch more (`git fetch --deepen=N` or "
@@ -338,6 +338,50 @@ def commits_between(root: str, base: str, head: str, *, paths: bool = True) -> l
     _check_rev(head)
     args = ["--topo-order", "--reverse", "--end-of-options", head, f"^{base}"]
     return log_commits(root, args) if paths else list_commits(root, args)
+
+
+def split_range(spec: str) -> tuple[str, str]:
+    """``(BASE, HEAD)`` of ``BASE..HEAD``.
+
+    Unlike git, an empty side is refused rather than read as HEAD: in a CI script an unset
+    variable (``"$BASE..HEAD"``) would otherwise select an empty range and pass. ``A...B`` is
+    refused with ``UsageError``: vetgate always diffs from the merge-base, which
+    is what ``A..B`` already means here.
+    """
+    if "..." in spec:
+        raise UsageError(
+            f"`{spec}` is a three-dot range; vetgate always compares HEAD with its merge-base "
+            "with BASE, so write it as BASE..HEAD"
+        )
+    if ".." not in spec:
+        raise UsageError(f"`{spec}` is not a range; write it as BASE..HEAD")
+    base, head = spec.split("..", 1)
+    if not base.strip() or not head.strip():
+        raise UsageError(
+            f"`{spec}` leaves a side of the range empty; write both: BASE..HEAD (an empty side "
+            "is not read as HEAD, so an unset variable cannot select an empty range)"
+        )
+    return base, head
+
+
+def locate(cwd: str, revs: Sequence[str]) -> tuple[str, str, list[str]] | None:
+    """The work tree's top level, vetgate's compiled store (``--git-path vetgate``, absolute)
+    and the commit each of ``revs`` names (tags peeled), from one ``git rev-parse``; None when
+    git refuses any of it or a revision could be read as something else (the caller then asks
+    the way that explains: ``repo_root``, ``resolve``)."""
+    if any(not rev or rev.startswith("-") or any(ch in rev for ch in "\0\n\r")
+           for rev in revs):
+        return None
+    proc = run_git(["rev-parse", "--show-toplevel", "--git-path", "vetgate",
+                    *(f"{rev}^{{commit}}" for rev in revs)], cwd, check=False)
+    lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
+    if proc.returncode != 0 or len(lines) != len(revs) + 3 or lines[-1] or not lines[0]:
+        return None
+    shas = lines[2:-1]
+    if not all(len(sha) in (40, 64) and not sha.strip("0123456789abcdef") for sha in shas):
+        return None
+    store = os.path.normpath(os.path.join(os.path.abspath(cwd), lines[1]))
+    return lines[0], store, shas
 
 
 def is_shallow(root: str) -> bool:

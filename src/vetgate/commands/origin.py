@@ -13,12 +13,15 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from vetgate.changes.model import Commit
 from vetgate.errors import EXIT_PASS, UsageError
 from vetgate.policy.model import OriginConfig
 from vetgate.provenance.model import CommitOrigin
+
+if TYPE_CHECKING:
+    from vetgate.changes.git import GitPipe
 
 SHORT_SHA = 10
 
@@ -43,6 +46,26 @@ def _commits(root: str, spec: str) -> tuple[list[Commit], str]:
         return commits_between(root, base, head, paths=False), head
     sha = resolve(root, spec)
     return read_commits(root, [sha]), sha
+
+
+def _listing(repo: str, spec: str) -> tuple[str, str, str, GitPipe] | None:
+    """One ``git rev-parse`` for the work tree, vetgate's compiled store and the commits
+    ``spec`` names, then git started on the commits (read while the policy loads): ``(root,
+    store, revision to read traces at, listing)``. None when git refuses something; the slow
+    path then says what (``repo_root``, ``_commits``)."""
+    from vetgate.changes.commits import start_listing
+    from vetgate.changes.repo import locate, split_range
+
+    revs = split_range(spec) if ".." in spec else (spec,)
+    found = locate(repo, revs)
+    if found is None:
+        return None
+    root, store, shas = found
+    if len(shas) == 2:  # as commits_between asks: oldest first, merges included
+        args = ["--topo-order", "--reverse", "--end-of-options", shas[1], f"^{shas[0]}"]
+    else:
+        args = ["--no-walk", "--end-of-options", shas[0]]
+    return root, store, shas[-1], start_listing(root, args)
 
 
 def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:
@@ -90,27 +113,17 @@ def run(*, repo: str = ".", rev_range: str | None = None, staged: bool = False,
         message_file: str | None = None, policy: Sequence[str] | None = None,
         format: str = "text", stdout: TextIO | None = None) -> int:
     """Classify the commits asked for and print them; exit 0 (errors raise VetgateError)."""
-    from vetgate.changes.git import repo_root
-    from vetgate.gate.pipeline import classify_commits
+    from vetgate import compiled
 
     if staged and rev_range:
         raise UsageError("give either RANGE or --staged, not both")
     if message_file and not staged:
         raise UsageError("--message-file describes the pending commit; add --staged")
-    root = repo_root(repo)
-    config = _origin_config(root, policy)
-    if staged:
-        from vetgate.changes.message import configured_comment_char, read_message_file
-        from vetgate.changes.pending import staged_change
-
-        message = (read_message_file(message_file, configured_comment_char(root))
-                   if message_file else "")
-        env = dict(os.environ)
-        change = staged_change(root, message=message, env=env)
-        origins = classify_commits(root, change.commits, config, env=env)
-    else:
-        commits, traces_rev = _commits(root, rev_range or "HEAD")
-        origins = classify_commits(root, commits, config, traces_rev=traces_rev)
+    try:
+        origins, config = (_staged(repo, message_file, policy) if staged
+                           else _history(repo, rev_range or "HEAD", policy))
+    finally:
+        compiled.use_directory(None)
     if format == "json":
         output = format_json(origins)
     elif origins:
@@ -119,6 +132,51 @@ def run(*, repo: str = ".", rev_range: str | None = None, staged: bool = False,
         output = f"no commits in {rev_range}\n"
     _write(stdout or sys.stdout, output)
     return EXIT_PASS
+
+
+def _history(repo: str, spec: str, policy: Sequence[str] | None
+             ) -> tuple[list[CommitOrigin], OriginConfig]:
+    """The origins of the commits ``spec`` names, under the work tree's policy. git reads the
+    commits while the policy and the catalog load (from vetgate's compiled store)."""
+    from vetgate import compiled
+    from vetgate.changes.commits import listed_commits
+    from vetgate.gate.origins import classify_commits
+
+    started = _listing(repo, spec)
+    if started is None:
+        from vetgate.changes.git import repo_root
+
+        root = repo_root(repo)
+        config = _origin_config(root, policy)
+        commits, traces_rev = _commits(root, spec)
+        return classify_commits(root, commits, config, traces_rev=traces_rev), config
+    root, store, traces_rev, listing = started
+    with listing:
+        compiled.use_directory(store)
+        config = _origin_config(root, policy)
+        from vetgate.provenance.index import builtin_index
+
+        builtin_index()  # the catalog, compiled or stored, while git still reads
+        commits = listed_commits(listing)
+    return classify_commits(root, commits, config, traces_rev=traces_rev), config
+
+
+def _staged(repo: str, message_file: str | None, policy: Sequence[str] | None
+            ) -> tuple[list[CommitOrigin], OriginConfig]:
+    """The origin of the pending commit: the staged change, the message file and the
+    commit-time environment."""
+    from vetgate.changes.git import repo_root
+    from vetgate.changes.message import configured_comment_char, read_message_file
+    from vetgate.changes.pending import staged_change
+    from vetgate.gate.origins import classify_commits
+
+    root = repo_root(repo)
+    config = _origin_config(root, policy)
+    message = (read_message_file(message_file, configured_comment_char(root))
+               if message_file else "")
+    env = dict(os.environ)
+    change = staged_change(root, message=message, env=env)
+    return classify_commits(root, change.commits, config, env=env), config
 
 
 def _write(stream: TextIO, text: str) -> None:

@@ -16,6 +16,7 @@ from vetgate.changes.model import ChangeSet, Commit
 from vetgate.engine.requirements import EvaluationInputs
 from vetgate.engine.result import CheckResult
 from vetgate.errors import EXIT_BLOCK, EXIT_PASS, HostError, UsageError
+from vetgate.gate.origins import classify_with
 from vetgate.policy.model import OriginConfig, Policy
 from vetgate.provenance.model import CommitOrigin, ProvenanceContext
 from vetgate.records import field, frozen
@@ -270,35 +271,6 @@ def _with_entries(evidence: ReviewEvidence, root: str, change: ChangeSet) -> Rev
             # tied to the current content, so it stays absent and counts as stale.
             continue
     return replace(evidence, entries_at=entries)
-
-
-def classify_commits(root: str, commits: Sequence[Commit], config: OriginConfig, *,
-                     traces_rev: str | None = None, env: Mapping[str, str] | None = None,
-                     branch: str | None = None, labels: Sequence[str] = ()
-                     ) -> list[CommitOrigin]:
-    """Classify ``commits`` with the git-ai notes and Agent Trace records of the repository.
-
-    ``traces_rev``: the revision whose ``.agent-trace/traces.jsonl`` to read (None: none).
-    ``env`` is the commit-time environment (a pending commit only); ``branch`` and ``labels``
-    are CI context.
-    """
-    from vetgate.changes.notes import read_agent_traces, read_ai_notes
-
-    shas = [c.sha for c in commits if c.sha]
-    notes = read_ai_notes(root, shas) if shas else {}
-    traces = read_agent_traces(root, traces_rev) if traces_rev and shas else {}
-    context = ProvenanceContext(env=env, branch=branch, labels=tuple(labels), notes=notes,
-                                traces=traces)
-    return classify_with(config, commits, context)
-
-
-def classify_with(config: OriginConfig, commits: Sequence[Commit],
-                  context: ProvenanceContext) -> list[CommitOrigin]:
-    """Classify ``commits`` under ``config`` with provenance context already gathered."""
-    from vetgate.provenance.classify import Classifier
-
-    classifier = Classifier(config)
-    return [classifier.classify(commit, context) for commit in commits]
 
 
 def prepare_reviews(evidence: ReviewEvidence, commits: Sequence[Commit]) -> ReviewEvidence:
