@@ -3,6 +3,7 @@ one blame worker (serial) vs one per core (parallel) vs PyDriller's SZZ, as whol
 
     python benchmarks/bench_audit_peers.py generate DIR [--commits 10000] [--fix-share 0.1]
     python benchmarks/bench_audit_peers.py pydriller DIR   # PyDriller's SZZ over the same fixes
+    python benchmarks/bench_audit_peers.py memory DIR...   # peak memory of `vetgate audit`
 
 `generate` writes the repository (git fast-import, the generator of bench_audit.py), packs it
 into one pack as a clone would have it (`git repack -ad`; fast-import leaves one pack per 500
@@ -23,6 +24,10 @@ What each side computes (both on the same repository, no commit-graph):
   per modified file at the fix's parent, and the commit of every removed line that is not
   blank or a comment (B-SZZ: no choice among candidates, no classification, no report).
 
+`memory` audits each DIR in a fresh process and prints the peak resident memory of vetgate's
+own process and of the largest git process it ran (the operating system's accounting), to see
+whether memory grows with the number of commits.
+
 PyDriller is installed into the benchmark's own environment only (`pip install pydriller`); it
 is never a dependency of vetgate. Without it, `pydriller` says so and exits 0.
 """
@@ -30,6 +35,7 @@ is never a dependency of vetgate. Without it, `pydriller` says so and exits 0.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -78,16 +84,36 @@ def _pydriller(path: Path) -> int:
     return 0
 
 
+def _memory(paths: list[Path]) -> int:
+    code = ("import contextlib, io, resource, sys; from vetgate.main import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['audit', '-C', sys.argv[1], '--format', 'json', '--progress', 'never'])\n"
+            "own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "git = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+            "print(f'{own / 1024:.1f} {git / 1024:.1f}')\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    for path in paths:
+        commits = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=path, check=True,
+                                 capture_output=True, text=True).stdout.strip()
+        out = subprocess.run([sys.executable, "-c", code, str(path)], env=env, check=True,
+                             capture_output=True, text=True).stdout.split()
+        print(f"{path}: {int(commits):,} commits: vetgate peak {out[0]} MiB, "
+              f"largest git process {out[1]} MiB")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("what", choices=("generate", "pydriller"))
-    parser.add_argument("path", type=Path)
+    parser.add_argument("what", choices=("generate", "pydriller", "memory"))
+    parser.add_argument("path", type=Path, nargs="+")
     parser.add_argument("--commits", type=int, default=10_000)
     parser.add_argument("--fix-share", type=float, default=0.10)
     args = parser.parse_args()
+    if args.what == "memory":
+        return _memory(args.path)
     if args.what == "generate":
-        return _generate(args.path, args.commits, args.fix_share)
-    return _pydriller(args.path)
+        return _generate(args.path[0], args.commits, args.fix_share)
+    return _pydriller(args.path[0])
 
 
 if __name__ == "__main__":
