@@ -45,12 +45,14 @@ def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *
     from vetgate.policy.files import GitSource
 
     if rev is None and (explicit or not index):
-        from vetgate.policy.loader import WorkTreeSource, discover, load_policy
+        from vetgate.policy.files import discover
 
         # Explicit files (`--policy`) are the caller's choice, read where they are.
         files = discover(root, explicit)
         if files is None:
-            return default_policy()
+            return default_policy()  # the loader (yaml, schema) not even imported when stored
+        from vetgate.policy.loader import WorkTreeSource, load_policy
+
         return load_policy(files, WorkTreeSource(root), root=root)
     source = GitSource(root, rev)
     if explicit:

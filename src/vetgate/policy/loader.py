@@ -19,9 +19,11 @@ from typing import Protocol
 from vetgate.errors import Diagnostic, PolicyError, UsageError
 from vetgate.policy.files import DEFAULT_POLICY_FILE as DEFAULT_POLICY_FILE
 from vetgate.policy.files import NEAR_MISS_POLICY_FILES as NEAR_MISS_POLICY_FILES
-from vetgate.policy.files import PolicyFileRefused
+from vetgate.policy.files import PolicyFileRefused, _inside, _real
 from vetgate.policy.files import WorkTreeSource as WorkTreeSource
+from vetgate.policy.files import discover as discover
 from vetgate.policy.files import glob_paths as glob_paths
+from vetgate.policy.files import missing_file_error as missing_file_error
 from vetgate.policy.files import near_miss_error as near_miss_error
 from vetgate.policy.model import (
     BUILTIN_POLICY_RULE_ID,
@@ -82,64 +84,6 @@ class MemorySource:
 
     def describe(self, relpath: str) -> str:
         return relpath
-
-
-def _inside(path: str, root: str) -> str | None:
-    """``path`` relative to ``root`` as POSIX, or None when it lies outside."""
-    rel = os.path.relpath(path, root)
-    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
-        return None
-    return rel.replace(os.sep, "/")
-
-
-def _real(path: str) -> str:
-    # Resolve symlinked directories (git reports the real top level) but keep the file's name.
-    directory, name = os.path.split(os.path.abspath(path))
-    return os.path.join(os.path.realpath(directory), name)
-
-
-def discover(root: str, explicit: Sequence[str] | None = None) -> list[str] | None:
-    """The policy files to load.
-
-    ``explicit`` paths (relative to the current directory, or absolute) become repo-relative
-    POSIX paths when they are inside ``root`` and stay absolute otherwise; one that does not
-    exist is a ``UsageError``. Without them: ``[".vetgate.yaml"]`` when the repository has one,
-    else None (the caller then uses ``load_default_policy()``).
-    """
-    real_root = os.path.realpath(root)
-    if explicit:
-        files: list[str] = []
-        for given in explicit:
-            if not os.path.isfile(given):
-                raise missing_file_error("policy file", given)
-            real = _real(given)
-            files.append(_inside(real, real_root) or real)
-        return files
-    default = os.path.join(real_root, DEFAULT_POLICY_FILE)
-    if os.path.lexists(default):
-        if os.path.islink(default) or not os.path.isfile(default):
-            # Whatever is there (a directory, a link, a device) is the team's policy path:
-            # falling back to the default policy would silently drop the team's.
-            try:
-                WorkTreeSource(real_root).read(DEFAULT_POLICY_FILE)
-            except PolicyFileRefused as exc:
-                raise UsageError(f"{DEFAULT_POLICY_FILE} {exc.reason}") from None
-        return [DEFAULT_POLICY_FILE]
-    for near_miss in NEAR_MISS_POLICY_FILES:
-        if os.path.isfile(os.path.join(real_root, near_miss)):
-            raise near_miss_error(near_miss)
-    return None
-
-
-def missing_file_error(what: str, given: str) -> UsageError:
-    """``what`` (e.g. "policy file") ``given`` on the command line is not a readable file."""
-    if os.path.isdir(given):
-        return UsageError(f"{what} {given} is a directory; give a file")
-    if os.path.exists(given):
-        return UsageError(f"{what} {given} is not a regular file (a pipe or a device?); give "
-                          "a file")
-    return UsageError(f"{what} {given} does not exist; check the path (relative paths are "
-                      "taken from the current directory, or from -C DIR)")
 
 
 def _location(file: str, mark: Mark) -> str:
