@@ -130,3 +130,21 @@ def test_the_store_keeps_a_bounded_number_of_files(tmp_path: Path) -> None:
     finally:
         compiled.use_directory(None)
     assert len(list(tmp_path.glob("*.pickle"))) == 32
+
+
+def test_check_keeps_the_base_policy_compiled(project: GitRepo) -> None:
+    """`check --base` stores the base commit's compiled policy too; a second run says the same."""
+    base = project.head()
+    project.git("commit", "-q", "-m", "change\n\nCo-authored-by: Claude <noreply@anthropic.com>")
+
+    def check() -> tuple[int, str]:
+        proc = subprocess.run([sys.executable, "-m", "vetgate", "check", "--base", base],
+                              cwd=project.path, capture_output=True, text=True, check=False,
+                              env={**os.environ, "NO_COLOR": "1"})
+        assert proc.returncode in (0, 1), proc.stderr
+        return proc.returncode, proc.stdout
+
+    first = check()
+    assert first[0] == 1 and "no AI-written code in payments/" in first[1]
+    assert "policy" in stored(project)
+    assert check() == first

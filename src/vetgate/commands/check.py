@@ -122,6 +122,21 @@ _STATUS_DESCRIPTIONS = {
 }
 
 
+def _evaluate(request: CheckRequest) -> Evaluation:
+    """``evaluate_request`` with the repository's store of compiled policies in use (one git
+    process finds both the top level and the store: ``vetgate.compiled``, docs/hooks.md)."""
+    from vetgate import compiled
+    from vetgate.changes.pending import repo_state
+    from vetgate.records import replace
+
+    state = repo_state(request.repo)
+    compiled.use_directory(state.compiled_dir)
+    try:
+        return evaluate_request(replace(request, repo=state.root, state=state))
+    finally:
+        compiled.use_directory(None)
+
+
 def run(
     *,
     repo: str = ".",
@@ -165,7 +180,7 @@ def run(
                              "--report its own file")
         seen[real] = path
     try:
-        evaluation = evaluate_request(request)
+        evaluation = _evaluate(request)
         result = evaluation.result
         _write_reports(result, evaluation, request, format, output, color, extra, budget)
     except (VetgateError, OSError) as exc:
