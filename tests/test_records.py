@@ -101,6 +101,8 @@ def test_frozen_and_replace_and_pickle() -> None:
     from vetgate.changes.model import Identity  # a record of the package: pickled by name
 
     identity = Identity("A", "a@example.com")
+    hash(identity)  # kept on the record, never in its pickle (str hashes are per process)
+    assert "_record_hash" not in pickle.loads(pickle.dumps(identity)).__dict__
     assert pickle.loads(pickle.dumps(identity)) == identity
 
 

@@ -29,6 +29,7 @@ else:
     def dataclass_transform(**_kwargs: Any) -> Callable[[Any], Any]:
         return lambda decorated: decorated
 
+_HASH = "_record_hash"  # where a record keeps its hash once computed
 _T = TypeVar("_T", bound=type)
 _R = TypeVar("_R")
 _V = TypeVar("_V")
@@ -101,6 +102,7 @@ def frozen(cls: _T) -> _T:
     shown = tuple(f.name for f in found if f.repr)
     names = tuple(f.name for f in found)
     key = _key_of(compared)
+    own_state = cls.__dict__.get("__getstate__")
 
     def __eq__(self: Any, other: object) -> bool:
         if other.__class__ is self.__class__:
@@ -108,7 +110,17 @@ def frozen(cls: _T) -> _T:
         return NotImplemented
 
     def __hash__(self: Any) -> int:
-        return hash(key(self))
+        # Kept once computed (the fields never change): records are dictionary keys in loops
+        # over every changed file.
+        known: int | None = self.__dict__.get(_HASH)
+        if known is None:
+            known = self.__dict__[_HASH] = hash(key(self))
+        return known
+
+    def __getstate__(self: Any) -> dict[str, Any]:
+        state: dict[str, Any] = own_state(self) if own_state else dict(self.__dict__)
+        state.pop(_HASH, None)  # this process's: str hashes are salted per process
+        return state
 
     def __repr__(self: Any) -> str:
         body = ", ".join(f"{name}={getattr(self, name)!r}" for name in shown)
@@ -124,7 +136,7 @@ def frozen(cls: _T) -> _T:
             raise FrozenInstanceError(f"cannot delete field {name!r}")
         object.__delattr__(self, name)
 
-    for method in (__eq__, __hash__, __repr__, __setattr__, __delattr__):
+    for method in (__eq__, __hash__, __repr__, __setattr__, __delattr__, __getstate__):
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
         type.__setattr__(cls, method.__name__, method)
     type.__setattr__(cls, "__init__", _init(cls, found))
