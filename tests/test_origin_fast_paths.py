@@ -15,15 +15,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from test_provenance_corpus import CORPUS, HANNAH, build, identity, origin_config
+from test_provenance_trailers import git_parse
 from vetgate.changes.commits import _plain_commit, _read_commit, parse_commit_object
 from vetgate.changes.model import Commit, Identity
+from vetgate.changes.trailers import _plain_trailers, parse_trailers
 from vetgate.policy.model import MarkerConfig, OriginConfig, TrailerPattern
 from vetgate.provenance.catalog import load_catalog
 from vetgate.provenance.classify import Classifier
-from vetgate.provenance.model import CommitOrigin, Evidence, ProvenanceContext
+from vetgate.provenance.model import CommitOrigin, ProvenanceContext
 from vetgate.provenance.serialize import commit_origin_to_json
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _general_trailers(message: str) -> tuple[object, ...]:
+    """parse_trailers by git's walk alone: the divider mode takes no shortcut, and without a
+    ``---`` line it reads what the default mode reads."""
+    assert "\n---" not in message and not message.startswith("---")
+    return parse_trailers(message, divider=True)
+
+EMPTY = ProvenanceContext()
 
 
 class _Everything(frozenset[str]):
@@ -44,15 +55,21 @@ class Exhaustive(Classifier):
     def _may_mark_trailers(self, message: str, folded: str) -> bool:
         return True
 
-    def _people(self, commit: Commit) -> tuple[Evidence, ...]:
+    def classify(self, commit: Commit, context: ProvenanceContext = EMPTY) -> CommitOrigin:
         self._people_seen.clear()
-        return super()._people(commit)
+        self._trailer_marks.clear()
+        return super().classify(commit, context)
+
+
+# One classifier per configuration for every case: what it remembers from one commit must not
+# change the next one's verdict.
+FAST: dict[OriginConfig, Classifier] = {}
 
 
 def same(config: OriginConfig, commit: Commit, context: ProvenanceContext | None = None
          ) -> CommitOrigin:
     context = context or ProvenanceContext()
-    fast = Classifier(config).classify(commit, context)
+    fast = FAST.setdefault(config, Classifier(config)).classify(commit, context)
     slow = Exhaustive(config).classify(commit, context)
     assert commit_origin_to_json(fast) == commit_origin_to_json(slow)
     assert fast == slow
@@ -141,14 +158,33 @@ def test_plain_commit_reads_an_object_as_the_general_path(data: bytes) -> None:
 
 
 HEADER_LINES = [b"tree t", b"parent p", b"parent", b"author A <a@x> 1 +0000",
+                b"author  A  <a@x>  12 +0000", b"author A <a@x>1 +0000", b"author A <a@x> 1x",
+                b"author A <a@x> +1", b"author A <a@x>", b"author A<a@x> 1\t+0000",
+                b"committer C <c@x>\x0c7", b"committer <c@x> 1_0 +0000", b"author A <a@x 1",
+                b"parent \xff", b"author \xc3\xa9 <a@x> 3 +0100",
                 b"committer C <c@x> 2 +0000", b"author", b"encoding UTF-8", b"encoding latin-1",
                 b"gpgsig -----BEGIN", b" continued", b"  parent q", b"x-header v"]
 
 
-@given(st.lists(st.sampled_from(HEADER_LINES), max_size=9),
+@given(st.lists(st.sampled_from(HEADER_LINES), max_size=9).map(
+           lambda lines: [b"tree t", *lines] if lines and lines[0] != b"tree t" else lines),
        st.sampled_from([b"m\n", b"", b"\xe9t\xe9\n", b"a\0b", b"Subject\n\nbody\n"]))
 def test_plain_commit_agrees_on_generated_objects(lines: list[bytes], message: bytes) -> None:
     data = b"\n".join(lines) + b"\n\n" + message
     plain = _plain_commit(SHA, data)
     if plain is not None:
         assert plain == _read_commit(SHA, data)
+
+
+TRAILER_LINES = ["Title", "", " ", "\t\r", "Key: v", "Co-authored-by: A <a@x>", "Bug  : 1",
+                 "Signed-off-by: Dev <dev@x> ", "k-2:", "Ünïcode: x", "  cont", "prose line",
+                 "# comment", "Conflicts:", "(cherry picked from commit 1)", "Key:v\r"]
+
+
+@given(st.lists(st.sampled_from(TRAILER_LINES), min_size=1, max_size=8), st.booleans())
+def test_plain_trailer_blocks_read_as_git_reads_them(lines: list[str], newline: bool) -> None:
+    message = "\n".join(lines) + ("\n" if newline else "")
+    plain = _plain_trailers(message, "#")
+    if plain is not None:
+        assert [(t.key, t.value) for t in plain] == git_parse(message, divider=False)
+        assert plain == _general_trailers(message)

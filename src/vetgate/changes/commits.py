@@ -18,6 +18,7 @@ A commit whose author or committer header is missing or has no ``<address>`` can
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable, Sequence
 
 from vetgate.changes._parse import LOG_ARGS, parse_log
@@ -119,6 +120,13 @@ def _reading(texts: Sequence[str], how: str) -> CommitReading:
 
 # The headers ``_split_object`` reads; any other header (gpgsig, mergetag, ...) is skipped.
 _READ_HEADERS = frozenset({b"parent", b"author", b"committer", b"encoding"})
+# The common head of a commit object: tree, parents, author and committer whose time is digits
+# (what ``_split_ident`` reads as ``int`` of the first word after the address).
+_PLAIN_HEAD = re.compile(
+    rb"tree [^\n]*\n((?:parent [^\n]*\n)*)"
+    rb"author ([^<\n]*)<([^>\n]*)>[ \t\r\x0b\x0c]*([0-9]+)(?:[ \t\r\x0b\x0c][^\n]*)?\n"
+    rb"committer ([^<\n]*)<([^>\n]*)>[ \t\r\x0b\x0c]*([0-9]+)(?:[ \t\r\x0b\x0c][^\n]*)?\n")
+_PARENT = re.compile(r"parent ([^\n]*)\n")
 
 
 def _plain_commit(sha: str, data: bytes) -> Commit | None:
@@ -129,32 +137,41 @@ def _plain_commit(sha: str, data: bytes) -> Commit | None:
     split = data.find(b"\n\n")
     if split < 0 or data.find(b"\0", split) >= 0:
         return None
-    lines = data[:split].split(b"\n")
-    if not lines[0].startswith(b"tree "):
+    head = _PLAIN_HEAD.match(data, 0, split + 1)
+    if head is None:
         return None
-    count = len(lines)
-    at = 1
-    while at < count and lines[at].startswith(b"parent "):
-        at += 1
-    if (at + 1 >= count or not lines[at].startswith(b"author ")
-            or not lines[at + 1].startswith(b"committer ")):
-        return None
-    for line in lines[at + 2:]:
-        if not line.startswith(b" ") and line.partition(b" ")[0] in _READ_HEADERS:
-            return None  # a second author, a late parent, an encoding: the general path
-    author = _split_ident(lines[at][7:])
-    committer = _split_ident(lines[at + 1][10:])
-    if author is None or committer is None:
-        return None
+    if head.end() <= split:  # more headers: only those vetgate does not read
+        for line in data[head.end():split].split(b"\n"):
+            if not line.startswith(b" ") and line.partition(b" ")[0] in _READ_HEADERS:
+                return None  # a second author, a late parent, an encoding: the general path
+    parents, a_name, a_mail, a_time, c_name, c_mail, c_time = head.groups()
     try:
         return Commit(
-            sha=sha, parents=tuple(line[7:].decode("ascii", "replace") for line in lines[1:at]),
-            author=Identity(author[0].decode(), author[1].decode()),
-            committer=Identity(committer[0].decode(), committer[1].decode()),
-            author_time=author[2], commit_time=committer[2],
+            sha=sha, parents=tuple(_PARENT.findall(parents.decode("ascii", "replace"))),
+            author=_identity(a_name, a_mail), committer=_identity(c_name, c_mail),
+            author_time=int(a_time), commit_time=int(c_time),
             message=data[split + 2:].decode())
     except UnicodeDecodeError:
         return None
+
+
+# One Identity for each distinct UTF-8 (name, address) read (histories repeat a few people);
+# past this many the memory is dropped and refilled.
+_IDENTITIES: dict[tuple[bytes, bytes], Identity] = {}
+_IDENTITY_MEMORY = 4096
+
+
+def _identity(name: bytes, email: bytes) -> Identity:
+    """``Identity(name.strip(b" ").decode(), email.decode())``, the same object for the same
+    bytes (``UnicodeDecodeError`` for bytes that are not UTF-8)."""
+    key = (name, email)
+    found = _IDENTITIES.get(key)
+    if found is None:
+        found = Identity(name.strip(b" ").decode(), email.decode())
+        if len(_IDENTITIES) >= _IDENTITY_MEMORY:
+            _IDENTITIES.clear()
+        _IDENTITIES[key] = found
+    return found
 
 
 def parse_commit_object(sha: str, data: bytes) -> Commit:
@@ -222,6 +239,9 @@ def _read_commit(sha: str, data: bytes) -> Commit:
     )
 
 
+_OBJECT_HEADER = re.compile(rb"([0-9a-f]{40}|[0-9a-f]{64}) commit ([0-9]+)\n")
+
+
 def _parse_batch(output: bytes, shas: Sequence[str] | None) -> list[Commit]:
     """The commits of one ``git cat-file --batch`` answer, in the order asked: ``shas``, or
     (None) every object the answer holds."""
@@ -230,6 +250,14 @@ def _parse_batch(output: bytes, shas: Sequence[str] | None) -> list[Commit]:
     asked = 0
     total = len(output) if shas is None else -1
     while position < total if shas is None else asked < len(shas):
+        found = _OBJECT_HEADER.match(output, position)
+        if found is not None:  # "<id> commit <size>": the common answer, read in one step
+            sha, size = found.group(1).decode("ascii"), int(found.group(2))
+            position = found.end() + size + 1  # the object is followed by a newline
+            asked += 1
+            data = output[found.end():position - 1]
+            commits.append(_plain_commit(sha, data) or _read_commit(sha, data))
+            continue
         end = output.find(b"\n", position)
         header = output[position:end if end >= 0 else len(output)].split()
         if end < 0 or len(header) != 3:

@@ -221,6 +221,31 @@ def trailer_block(message: str, *, comment_char: str = DEFAULT_COMMENT_CHAR,
     return start, end
 
 
+# The common trailer block: after a blank line (git's blank: spaces, tabs, CRs), a last paragraph
+# whose every line is ``Token<blanks>:value`` (no continuation lines), up to the end.
+_PLAIN_BLOCK = re.compile(r"\n[ \t\r]*\n((?:[A-Za-z0-9-]+[ \t]*:[^\n]*(?:\n|\Z))+)\Z")
+_PLAIN_TRAILER = re.compile(r"([A-Za-z0-9-]+)[ \t]*:([^\n]*)")
+
+
+def _plain_trailers(message: str, comment_char: str) -> tuple[Trailer, ...] | None:
+    """:func:`parse_trailers` (no divider) for the common message, in a few steps: no line
+    starts with the comment character, no ``Conflicts:`` block, and the last paragraph is all
+    one-line trailers after a blank line (which then ends the title paragraph or follows it):
+    git's walk up from the end takes exactly those lines. None for anything else."""
+    if (message.startswith(comment_char) or f"\n{comment_char}" in message
+            or "Conflicts:\n" in message):
+        return None
+    # What _ignored_tail leaves without comment lines: the text up to one final newline.
+    stripped = message.rstrip("\n")
+    end = min(len(stripped) + 1, len(message))
+    block = _PLAIN_BLOCK.search(message, 0, end)
+    if block is None:
+        return None
+    line = message.count("\n", 0, block.start(1)) + 1
+    return tuple(Trailer(key, value.strip(_GIT_SPACE), line + offset) for offset, (key, value)
+                 in enumerate(_PLAIN_TRAILER.findall(message, block.start(1), end)))
+
+
 def parse_trailers(message: str, *, comment_char: str = DEFAULT_COMMENT_CHAR,
                    divider: bool = False) -> tuple[Trailer, ...]:
     """The trailers of ``message``, as ``git interpret-trailers --parse --no-divider`` reports
@@ -228,6 +253,10 @@ def parse_trailers(message: str, *, comment_char: str = DEFAULT_COMMENT_CHAR,
     body = message.rstrip("\n")
     if "\n" not in body:
         return ()  # one line: it is the title, which never holds trailers
+    if not divider:
+        plain = _plain_trailers(message, comment_char)
+        if plain is not None:
+            return plain
     start, end = trailer_block(message, comment_char=comment_char, divider=divider)
     if start >= end:
         return ()

@@ -30,6 +30,9 @@ from vetgate.provenance.model import CommitOrigin, Evidence, EvidenceKind, Prove
 from vetgate.provenance.normalize import fold
 from vetgate.records import replace
 
+# The kinds of evidence that make a commit ai.
+_AI_KINDS = frozenset({"ai", "suggestion", "executed"})
+
 
 class Classifier(MessageDetectors, ContextDetectors):
     """Decides the origin of commits under one ``origin:`` configuration.
@@ -55,13 +58,14 @@ class Classifier(MessageDetectors, ContextDetectors):
         # What lets most commits skip most detectors: the marks of each distinct author and
         # committer pair (histories repeat them), and the trailer keys any mark needs.
         self._people_seen: dict[tuple[str, str, str, str], tuple[Evidence, ...]] = {}
+        self._trailer_marks: dict[tuple[str, str, int, str | None], tuple[Evidence, ...]] = {}
         self._init_trailer_prefilter()
 
     def classify(self, commit: Commit, context: ProvenanceContext = _EMPTY_CONTEXT
                  ) -> CommitOrigin:
         """The origin of ``commit`` with all its evidence, in the order found."""
         evidence: list[Evidence] = []
-        self._commit_text(commit, evidence)
+        subject = self._commit_text(commit, evidence)
         for reading in commit.other_readings:
             self._other_reading(commit, reading, evidence)
         if commit.sha is not None:
@@ -73,10 +77,11 @@ class Classifier(MessageDetectors, ContextDetectors):
             evidence.extend(self.env_evidence(context.env))
         if context.branch or context.labels:
             evidence.extend(self._context_marks(context))
-        return self._verdict(commit, evidence)
+        return self._verdict(commit, evidence, subject)
 
-    def _commit_text(self, commit: Commit, evidence: list[Evidence]) -> None:
-        """The marks in the commit's own text: identities, trailers and message."""
+    def _commit_text(self, commit: Commit, evidence: list[Evidence]) -> str:
+        """The marks in the commit's own text: identities, trailers and message. Returns the
+        subject (``commit.subject``)."""
         message = commit.message
         folded_message = fold(message)
         end = message.find("\n")
@@ -95,6 +100,7 @@ class Classifier(MessageDetectors, ContextDetectors):
             self._message_marks(message, folded_message, folded_subject, subject, suggested_by,
                                 evidence)
         self._policy_messages(message, folded_message, evidence)
+        return subject
 
     def _other_reading(self, commit: Commit, reading: CommitReading,
                        evidence: list[Evidence]) -> None:
@@ -108,11 +114,14 @@ class Classifier(MessageDetectors, ContextDetectors):
             if (item.detector, item.kind, item.entry, item.source) not in seen:
                 evidence.append(replace(item, where=f"{item.where} (commit read {reading.how})"))
 
-    def _verdict(self, commit: Commit, evidence: list[Evidence]) -> CommitOrigin:
-        kinds = {item.kind for item in evidence}
+    def _verdict(self, commit: Commit, evidence: list[Evidence], subject: str) -> CommitOrigin:
         config = self.config
+        if not evidence and not commit.unreadable:  # most commits of most histories
+            return CommitOrigin(sha=commit.sha, origin="unknown", counts_as=config.unknown,
+                                evidence=(), subject=subject)
+        kinds = {item.kind for item in evidence}
         counts_as: Literal["ai", "human"]
-        if kinds & {"ai", "suggestion", "executed"}:
+        if not kinds.isdisjoint(_AI_KINDS):
             origin: Literal["ai", "human", "unknown"] = "ai"
             # An accepted suggestion or an orchestrator's run counts as the policy says.
             counts_as = "ai" if ("ai" in kinds
@@ -129,7 +138,7 @@ class Classifier(MessageDetectors, ContextDetectors):
         else:
             origin, counts_as = "unknown", self.config.unknown
         return CommitOrigin(sha=commit.sha, origin=origin, counts_as=counts_as,
-                            evidence=tuple(evidence), subject=commit.subject)
+                            evidence=tuple(evidence), subject=subject)
 
 
 @functools.lru_cache(maxsize=8)

@@ -349,6 +349,7 @@ class DetectorBase:
     _human: PolicyMarkers
     _policy_sets: tuple[tuple[PolicyMarkers, EvidenceKind], ...]
     _people_seen: dict[tuple[str, str, str, str], tuple[Evidence, ...]]
+    _trailer_marks: dict[tuple[str, str, int, str | None], tuple[Evidence, ...]]
     _mark_key_set: frozenset[str]
     _rule_keys: tuple[str, ...]
     _identity_keys: tuple[str, ...]

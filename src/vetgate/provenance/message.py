@@ -76,6 +76,16 @@ def _disguised_trailers(message: str, trailers: tuple[Trailer, ...], *, skip_quo
     return disguised
 
 
+def _git_candidate(trailer: Trailer, shift: int, suffix: str) -> TrailerCandidate:
+    """One of git's trailers, ready for matching; its line moved by ``shift`` and its place
+    followed by ``suffix`` (a commit quoted in git's squash message)."""
+    return TrailerCandidate(key=trailer.key.lower(), value=fold(trailer.value).strip(),
+                            raw_value=trailer.value, detail=f"{trailer.key}: {trailer.value}",
+                            where=f"trailer, message line {trailer.line + shift}{suffix}")
+
+
+# Distinct trailers remembered per classifier (see ``_people``'s memory).
+_TRAILER_MEMORY = 4096
 _FENCE = re.compile(r" {0,3}(```|~~~)")
 # An orchestrator's role path ("beads/crew/emma", "gastown/polecats/toast"), folded.
 _AGENT_PATH = re.compile(r"[a-z0-9._-]+(?:/[a-z0-9._-]+){1,4}")
@@ -160,12 +170,18 @@ class MessageDetectors(IdentityDetectors):
         suffix = f" (squashed commit {squashed})" if squashed else ""
         trailers = parse_trailers(message)
         keys = self._mark_key_set  # a trailer under any other key is no mark: not a candidate
-        found = [
-            TrailerCandidate(key=trailer.key.lower(), value=fold(trailer.value).strip(),
-                              raw_value=trailer.value, detail=f"{trailer.key}: {trailer.value}",
-                              where=f"trailer, message line {trailer.line + shift}{suffix}")
-            for trailer in trailers if trailer.key.lower() in keys
-        ]
+        found = [_git_candidate(trailer, shift, suffix)
+                 for trailer in trailers if trailer.key.lower() in keys]
+        found.extend(self._other_candidates(message, trailers, shift=shift, squashed=squashed,
+                                            squash_message=squash_message))
+        return found
+
+    def _other_candidates(self, message: str, trailers: tuple[Trailer, ...], *, shift: int,
+                          squashed: str | None, squash_message: bool) -> list[TrailerCandidate]:
+        """The candidates besides git's trailers: disguised trailer lines, then identity lines
+        of trailer form anywhere after the subject (see :meth:`_candidates`)."""
+        keys = self._mark_key_set
+        found: list[TrailerCandidate] = []
         taken = {trailer.line for trailer in trailers}
         if not message.isascii():
             label = f"disguised trailer, squashed commit {squashed}" if squashed else (
@@ -257,7 +273,27 @@ class MessageDetectors(IdentityDetectors):
             return  # one line: no trailers (the fast path for most commits)
         if not self._may_mark_trailers(message, folded):
             return
-        for candidate in self._candidates(message, squash_message=squash_message):
+        trailers = parse_trailers(message)
+        keys = self._mark_key_set
+        seen = self._trailer_marks
+        suggested = suggested_by.id if suggested_by is not None else None
+        for trailer in trailers:
+            if trailer.key.lower() not in keys:
+                continue  # no mark has this key
+            # What a trailer shows is a function of its text, its line and the credited agent
+            # (co-author lines repeat across a history): worked out once for each.
+            memory_key = (trailer.key, trailer.value, trailer.line, suggested)
+            marks = seen.get(memory_key)
+            if marks is None:
+                found: list[Evidence] = []
+                self._match_trailer(_git_candidate(trailer, 0, ""), suggested_by, found)
+                marks = tuple(found)
+                if len(seen) >= _TRAILER_MEMORY:
+                    seen.clear()
+                seen[memory_key] = marks
+            evidence.extend(marks)
+        for candidate in self._other_candidates(message, trailers, shift=0, squashed=None,
+                                                squash_message=squash_message):
             self._match_trailer(candidate, suggested_by, evidence)
 
     def _match_trailer(self, candidate: TrailerCandidate, suggested_by: CatalogEntry | None,
