@@ -148,7 +148,7 @@ def test_a_blob_of_the_change_missing_from_the_clone_is_exit_2(
     _lose(clone, tmp_path, blob)
     outcome = _judge(clone, capsys)
     assert outcome.code == 2, outcome.describe()
-    assert f"lacks object {blob[:12]}" in outcome.err
+    assert f"lacks the object {blob} that git needs here" in outcome.err
 
 
 def test_a_blob_an_ai_commit_wrote_missing_from_the_clone_is_exit_2(
@@ -165,7 +165,7 @@ def test_a_blob_an_ai_commit_wrote_missing_from_the_clone_is_exit_2(
     _lose(repo, tmp_path, blob)
     outcome = check(repo.path, capsys, "--base", base)
     assert_decided(outcome, 2)
-    assert f"lacks object {blob[:12]}" in outcome.err
+    assert f"lacks the object {blob} that git needs here" in outcome.err
 
 
 def test_origin_of_a_commit_whose_parent_the_clone_cut_off_says_how_to_fetch(

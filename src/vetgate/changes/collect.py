@@ -12,7 +12,7 @@ import os
 
 from vetgate.changes._parse import DIFF_ARGS, parse_diff
 from vetgate.changes.commits import log_commits
-from vetgate.changes.git import missing_object_id, run_git
+from vetgate.changes.git import missing_object_id, missing_object_message, run_git
 from vetgate.changes.model import ChangeSet, Commit, FileChange
 from vetgate.changes.repo import (
     branch_of,
@@ -43,10 +43,7 @@ def _diff_trees(root: str, old: str | None, new: str) -> tuple[FileChange, ...]:
 
 
 def _lacks_object(oid: str) -> GitError:
-    return GitError(
-        f"cannot read the change: this repository lacks object {oid[:12]}; fetch the whole "
-        "history again (`git fetch --refetch origin`, or a fresh clone)"
-    )
+    return GitError(missing_object_message(oid, "cannot read the change"))
 
 
 def _require_objects(root: str, files: list[FileChange]) -> None:

@@ -43,12 +43,17 @@ def missing_object_id(stderr: str) -> str | None:
 def missing_object(stderr: str) -> str | None:
     """The message for git's complaint about an object the repository lacks; None otherwise."""
     oid = missing_object_id(stderr)
-    if oid is None:
-        return None
+    return None if oid is None else missing_object_message(oid)
+
+
+def missing_object_message(oid: str, reading: str = "") -> str:
+    """The one wording for an object the repository lacks (``reading``: what vetgate was
+    reading when it found out, said first)."""
     return (
-        f"this repository lacks the object {oid} that git needs here (a partial clone "
-        "whose remote cannot supply it, or a damaged clone); fetch it in full (`git fetch "
-        "--refetch`, or clone without --filter) or run `git fsck` to see what is lost"
+        f"{reading + ': ' if reading else ''}this repository lacks the object {oid} that git "
+        "needs here (a partial clone whose remote cannot supply it, or a damaged clone); fetch "
+        "it in full (`git fetch --refetch`, or clone without --filter) or run `git fsck` to see "
+        "what is lost"
     )
 
 

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from vetgate.changes._parse import decode_path
-from vetgate.changes.git import run_git
+from vetgate.changes.git import missing_object_message, run_git
 from vetgate.changes.model import ChangeSet, ContentLink, FileChange
 from vetgate.errors import GitError
 from vetgate.records import frozen
@@ -102,11 +102,8 @@ def _read(root: str, blobs: Iterable[str]) -> dict[str, bytes]:
         if parts[1:] == ["missing"]:
             # A blob an AI commit wrote, or one it is compared with, that is not here: the
             # comparison cannot be made, and skipping it could miss a move (fail closed).
-            raise GitError(
-                f"this repository lacks object {parts[0][:12]}, which a commit of the change "
-                "wrote; fetch the whole history again (`git fetch --refetch origin`, or a "
-                "fresh clone)"
-            )
+            raise GitError(missing_object_message(
+                parts[0], "cannot compare the content a commit of the change wrote"))
         if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= min(MAX_BLOB_BYTES,
                                                                            budget):
             chosen.append(parts[0])
