@@ -75,7 +75,8 @@ def test_failing_result_annotates_each_file() -> None:
     assert [m.group(2) for m in commands(text, "warning")] == [
         "file=src/db/query.py,line=1,title=vetgate data-access"]
     # A blocked run ends with a plain line, not a command that would take an error slot.
-    assert lines[-1] == "vetgate: BLOCKED — 2 rules fail (details in the step summary)"
+    assert lines[-1] == ("vetgate: BLOCKED — 2 rules fail (details: the job's step summary, or "
+                         "`--format text`)")
     assert not commands(text, "notice")
 
 

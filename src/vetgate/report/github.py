@@ -158,7 +158,9 @@ def render(result: CheckResult) -> str:
         lines.extend(f"vetgate note: {escape_data(note)}" for note in result.policy_notes)
     if result.verdict == "fail":
         # Plain text, not a command: it must not take one of the ten error slots.
-        lines.append(f"{verdict_line(result)} (details in the step summary)")
+        # Outside Actions there is no step summary: say where else the details are.
+        lines.append(f"{verdict_line(result)} (details: the job's step summary, or "
+                     "`--format text`)")
     return "\n".join(lines) + "\n"
 
 
