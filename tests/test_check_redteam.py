@@ -10,6 +10,8 @@ Everything runs on real repositories with real git; the GitHub API is the local 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -428,3 +430,28 @@ def test_ci_empty_policy_owners_still_refuse_the_authors_own_approval(
     assert pr.check()[0] == 1
     pr.review("someone-else")
     assert pr.check()[0] == 0
+
+
+def test_a_policy_outside_the_repository_is_refused_with_the_way_to_try_it(
+        repo: GitRepo, tmp_path: Path) -> None:
+    """`check --base --policy FILE`: the policy is read from the base commit, which cannot hold
+    a file from elsewhere; the message says how to try such a file (replay), not to commit it
+    at the base."""
+    repo.commit("one", {"a.txt": "x\n"})
+    base = repo.head()
+    repo.commit("two", {"a.txt": "y\n"})
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("version: 1\nrules: []\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "vetgate", "check", "--base", base,
+                           "--policy", str(outside)], cwd=repo.path, capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        f"vetgate: error: --policy {outside} is outside the repository, and here the policy is "
+        f"read from commit {base[:12]} (so a change cannot weaken its own gate); to judge this "
+        f"history by a file that is not committed, run `vetgate replay BASE..HEAD --policy "
+        f"{outside}`; to gate by it, commit it and pass its path in the repository\n")
+    replay = subprocess.run([sys.executable, "-m", "vetgate", "replay", f"{base}..HEAD",
+                             "--policy", str(outside)], cwd=repo.path, capture_output=True,
+                            text=True, check=True)
+    assert f"proposed: {outside} (file)" in replay.stdout

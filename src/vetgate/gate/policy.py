@@ -61,6 +61,7 @@ def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *
         files = discover(root, explicit)
         if files is None:  # pragma: no cover - discover raises for missing explicit files
             return default_policy()
+        _inside_repository(root, files, rev)
     else:
         found = discover_at(root, rev, source)
         if found is None:
@@ -140,6 +141,28 @@ def default_policy() -> Policy:
     return policy
 
 
+def _inside_repository(root: str, files: Sequence[str], rev: str | None) -> None:
+    """A policy read from a commit (or the index) must be a file of the repository: one from
+    elsewhere cannot be there, and the gate never falls back to the work tree for it."""
+    import os
+
+    from vetgate.errors import UsageError
+
+    real_root = os.path.realpath(root)
+    for name in files:
+        if not os.path.isabs(name):
+            continue
+        real = os.path.realpath(name)
+        if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep):
+            continue
+        where = "the index" if rev is None else f"commit {rev[:12]}"
+        raise UsageError(
+            f"--policy {name} is outside the repository, and here the policy is read from "
+            f"{where} (so a change cannot weaken its own gate); to judge this history by a file "
+            f"that is not committed, run `vetgate replay BASE..HEAD --policy {name}`; to gate "
+            "by it, commit it and pass its path in the repository")
+
+
 def _unstaged_policy(root: str) -> None:
     """The index has no policy: refuse when the work tree has one (a policy meant to apply
     must not be skipped in silence; the commit would carry none)."""
@@ -162,7 +185,11 @@ def describe_policy(policy: Policy, rev: str | None, name: str | None = None) ->
         where = "the work tree" if rev is None else f"commit {rev[:12]}{shown}"
         return f"the built-in default policy: {where} has no .vetgate.yaml"
     files = ", ".join(policy.files)
-    return f"{files} (work tree)" if rev is None else f"{files}@{rev[:12]}{shown}"
+    if rev is None:
+        # A file outside the repository (an absolute path) is no part of the work tree.
+        where = "work tree" if not any(f.startswith("/") for f in policy.files) else "file"
+        return f"{files} ({where})"
+    return f"{files}@{rev[:12]}{shown}"
 
 
 def load_policy_spec(root: str, spec: str) -> tuple[Policy, str]:

@@ -222,7 +222,8 @@ class GitSource:
             self.not_found_message = (
                 f"policy file not found in commit {rev[:12]}: in range and CI modes the policy "
                 "is read from the base commit; commit the file there, or pick the commit with "
-                "--policy-ref"
+                "--policy-ref (to try a policy that is not committed on this history: "
+                "`vetgate replay BASE..HEAD --policy FILE`)"
             )
 
     def read(self, relpath: str) -> bytes | None:
