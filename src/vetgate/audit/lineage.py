@@ -18,7 +18,7 @@ not with the number of commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from vetgate.audit.szz import (
     FixBlame,
@@ -129,34 +129,35 @@ class LineOwners:
                 self.states.pop(parent, None)
                 self.children.pop(parent, None)
 
-    def _commit(self, sha: str, parent: str | None, section: DiffSection
-                ) -> list[tuple[str, Owners]]:
+    @staticmethod
+    def _updates(section: DiffSection, new_owners: Callable[[FileDelta], Owners]
+                 ) -> list[tuple[str, Owners]]:
+        """Path → owners after the commit (``_GONE`` for a path that left the tree)."""
         updates: list[tuple[str, Owners]] = []
         for delta in section.files:
             if delta.new_path is None or delta.renamed:
                 assert delta.old_path is not None
                 updates.append((delta.old_path, _GONE))
             if delta.new_path is not None:
-                if parent is not None:
-                    source = self._source(parent, delta.old_path)
-                else:  # a root commit: every file is new
-                    source = [] if delta.old_path is None else None
-                updates.append((delta.new_path, _apply(source, delta, sha)))
+                updates.append((delta.new_path, new_owners(delta)))
         return updates
+
+    def _commit(self, sha: str, parent: str | None, section: DiffSection
+                ) -> list[tuple[str, Owners]]:
+        def new_owners(delta: FileDelta) -> Owners:
+            if parent is not None:
+                return _apply(self._source(parent, delta.old_path), delta, sha)
+            # a root commit: every file is new
+            return _apply([] if delta.old_path is None else None, delta, sha)
+
+        return self._updates(section, new_owners)
 
     def _merge(self, sha: str, parents: Sequence[str], by_parent: Mapping[str | None, DiffSection],
                section: DiffSection) -> list[tuple[str, Owners]]:
         entries = {parent: {delta.new_path: delta for delta in found.files if delta.new_path}
                    for parent, found in by_parent.items() if parent is not None}
-        updates: list[tuple[str, Owners]] = []
-        for delta in section.files:
-            if delta.new_path is None or delta.renamed:
-                assert delta.old_path is not None
-                updates.append((delta.old_path, _GONE))
-            if delta.new_path is not None:
-                updates.append((delta.new_path,
-                                self._merged_file(sha, parents, entries, delta)))
-        return updates
+        return self._updates(
+            section, lambda delta: self._merged_file(sha, parents, entries, delta))
 
     def _merged_file(self, sha: str, parents: Sequence[str],
                      entries: Mapping[str, Mapping[str, FileDelta]], first: FileDelta) -> Owners:
