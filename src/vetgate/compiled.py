@@ -22,8 +22,10 @@ import functools
 import os
 import sys
 
-# The packages whose objects are stored (policy model, pattern indexes, catalog index).
+# The packages whose objects are stored (policy model, pattern indexes, catalog index), and the
+# modules that make and store them (a record's machinery, this store).
 _STORED_PACKAGES = ("policy", "provenance")
+_STORED_MODULES = ("records.py", "compiled.py")
 _MAX_FILES = 32  # oldest removed beyond this many (a policy per branch being worked on)
 _directory: str | None = None
 
@@ -41,7 +43,8 @@ def directory() -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """vetgate's version, Python's, and (size, mtime) of every file of the stored packages."""
+    """vetgate's version, Python's, and (size, mtime) of every file of the stored packages and
+    of the modules that make them."""
     from vetgate import __version__
 
     package = os.path.dirname(os.path.abspath(__file__))
@@ -52,6 +55,9 @@ def code_fingerprint() -> str:
             if entry.is_file():
                 info = entry.stat()
                 stats.append(f"{name}/{entry.name}:{info.st_size}:{info.st_mtime_ns}")
+    for name in _STORED_MODULES:
+        info = os.stat(os.path.join(package, name))
+        stats.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
     return f"{__version__}|{sys.version}|{';'.join(stats)}"
 
 
