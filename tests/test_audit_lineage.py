@@ -262,6 +262,9 @@ def test_files_at_reads_files_like_file_at(repo: GitRepo) -> None:
 
 
 def test_unexpected_git_output_is_refused_not_guessed() -> None:
+    parent = "c" * 40
+    assert changes_lineage._header(f"{'a' * 40} {parent} (from {'d' * 40}) subject".encode(),
+                                   1) == ("a" * 40, (parent,), parent)  # a subject, not git's
     with pytest.raises(changes_lineage.LineageUnsupported, match="not where git log puts them"):
         changes_lineage._header(b"b" * 40 + b" subject", 1)
     family = changes_lineage._Family(iter([b"a" * 40 + b" " + b"c" * 40, b"c" * 40]))
@@ -310,3 +313,29 @@ def test_the_pass_holds_only_the_open_branch_tips(tmp_path: Path) -> None:
         widest = max(widest, len(owners.states), len(owners.children))
     assert 1 <= widest <= 4
     assert list(owners.states) == [repo.head()]
+
+
+def test_octopus_merges_and_subjects_that_look_like_git_output(repo: GitRepo) -> None:
+    base = repo.commit("feat: base", {"a.py": "".join(f"v{i} = {i}\n" for i in range(12))})
+    tips = []
+    for n in range(3):
+        repo.git("checkout", "-q", "-b", f"b{n}", base)
+        lines = [f"v{i} = {i}\n" for i in range(12)]
+        lines[n * 4] = f"v{n * 4} = {n}00\n"
+        tips.append(repo.commit(f"(from {'f' * 40}) feat: branch {n}", {"a.py": "".join(lines)}))
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "octopus", "b0", "b1", "b2")
+    merged = (repo.path / "a.py").read_text().splitlines(keepends=True)
+    parent = repo.head()
+    merged[4] = "v4 = fixed\n"
+    merged[8] = "v8 = fixed\n"
+    merged.insert(0, "resolved = 1\n")
+    fix_sha = repo.commit("fix: octopus", {"a.py": "".join(merged)})
+    fixes = _fixes(repo)
+    settled = lineage.forward_blames(str(repo.path), fix_sha, fixes)
+    assert len(repo.git("rev-list", "--parents", "-1", parent).split()) == 5  # main + 3 branches
+    assert set(settled) == {fix.sha for fix in fixes if fix.parent}
+    for fix in fixes:
+        if fix.parent:
+            assert settled[fix.sha] == blame_fix(str(repo.path), fix, exclude_pathspecs())
+    assert set(settled[fix_sha].candidates) == {tips[1], tips[2]}

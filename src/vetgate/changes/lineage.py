@@ -163,8 +163,10 @@ def _header(line: bytes, count: int) -> tuple[str, tuple[str, ...], str | None]:
     parents = tuple(word.decode("ascii", "replace") for word in words[1:count + 1])
     if len(parents) != count or not all(_COMMIT_LINE.match(word) for word in words[1:count + 1]):
         raise LineageUnsupported(f"the parents of {sha[:12]} are not where git log puts them")
-    if len(words) > count + 2 and words[count + 1] == b"(from":
-        return sha, parents, words[count + 2].rstrip(b")").decode("ascii", "replace")
+    if count > 1 and len(words) > count + 2 and words[count + 1] == b"(from":
+        against = words[count + 2].rstrip(b")").decode("ascii", "replace")
+        if against in parents:  # git writes "(from P)" for a merge only; else it is the subject
+            return sha, parents, against
     return sha, parents, parents[0] if count == 1 else None
 
 
