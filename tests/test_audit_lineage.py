@@ -339,3 +339,18 @@ def test_octopus_merges_and_subjects_that_look_like_git_output(repo: GitRepo) ->
         if fix.parent:
             assert settled[fix.sha] == blame_fix(str(repo.path), fix, exclude_pathspecs())
     assert set(settled[fix_sha].candidates) == {tips[1], tips[2]}
+
+
+def test_a_users_log_and_diff_settings_do_not_change_the_answer(tmp_path: Path) -> None:
+    repo = _random_repo(tmp_path / "r", 8, commits=50)
+    for key, value in (("log.diffMerges", "first-parent"), ("diff.submodule", "log"),
+                       ("diff.mnemonicPrefix", "true"), ("diff.noprefix", "true"),
+                       ("log.abbrevCommit", "true"), ("diff.context", "5"),
+                       ("diff.interHunkContext", "4"), ("log.decorate", "full")):
+        repo.git("config", key, value)
+    fixes = _fixes(repo)
+    settled = lineage.forward_blames(str(repo.path), repo.head(), fixes)
+    assert len(settled) == sum(1 for fix in fixes if fix.parent)
+    for fix in fixes:
+        if fix.parent:
+            assert settled[fix.sha] == blame_fix(str(repo.path), fix, exclude_pathspecs())

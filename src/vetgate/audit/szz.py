@@ -25,7 +25,7 @@ from typing import Literal
 
 from vetgate.audit.reverts import reapplied_original
 from vetgate.changes import blame, history
-from vetgate.errors import UsageError
+from vetgate.errors import GitError, UsageError
 from vetgate.records import frozen
 
 SzzVariant = Literal["b", "l", "r"]
@@ -382,8 +382,8 @@ def _forward(root: str, head: str, fixes: Sequence[FixCommit]) -> dict[str, FixB
 
     try:
         return lineage.forward_blames(root, head, fixes, COMMITS_PER_FIX)
-    except LineageUnsupported:
-        return {}
+    except (LineageUnsupported, GitError):
+        return {}  # blame_fix does it all (and names what git could not read, if anything)
 
 
 def _choose(root: str, outcomes: Sequence[FixBlame], variant: SzzVariant,

@@ -199,7 +199,9 @@ def history_diffs(root: str, head: str, keep: Container[str], warnings: list[str
     parent it differs from (a merge identical to all of them: one empty section with ``against``
     None). The raw patch lines are kept for commits in ``keep``. What git warns about goes to
     ``warnings`` once the stream ends."""
-    args = ["log", "--reverse", "--topo-order", "-m", "-p", "-U0", "--inter-hunk-context=0",
+    # --diff-merges=separate, not -m: -m follows log.diffMerges, which may say first-parent.
+    args = ["log", "--reverse", "--topo-order", "--diff-merges=separate", "--submodule=short",
+            "-p", "-U0", "--inter-hunk-context=0",
             "-w", "-M", "--root", "--no-color", "--no-ext-diff", "--no-textconv",
             "--no-relative", "--src-prefix=a/", "--dst-prefix=b/", "--pretty=oneline",
             "--no-abbrev-commit", "--no-abbrev", "--raw", "--no-decorate", "--no-notes",
