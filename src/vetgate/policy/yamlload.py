@@ -23,6 +23,7 @@ _STANDARD_SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _LEADING_WHITESPACE = re.compile(r"[ \t]*")
 
@@ -124,39 +125,18 @@ class _TreeBuilder:
         stack: list[_Frame] = []
         root: YNode | None = None
         documents = 0
+        # Dispatch on the event's exact class, commonest first (a big policy is ~50,000
+        # events); a mark is made only for what can carry one into the tree or a problem.
         for event in events:
-            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent,
-                                  yaml.DocumentEndEvent)):
-                continue
-            mark = _mark(event.start_mark)
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise _Refused(mark, "file holds more than one YAML document ('---'); "
-                                         "a policy file is a single document")
-                continue
-            if isinstance(event, yaml.AliasEvent):
-                raise _Refused(mark, f"YAML aliases (*{event.anchor}) are not allowed in policy "
-                                     "files; write the value out in full")
-            if getattr(event, "anchor", None) is not None:
-                raise _Refused(mark, f"YAML anchors (&{event.anchor}) are not allowed in policy "
-                                     "files; write the value out in full")
+            kind = event.__class__
             value: YNode | None
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                if len(stack) >= MAX_NESTING:
-                    raise _Refused(mark, f"values are nested more than {MAX_NESTING} levels deep")
-                is_map = isinstance(event, yaml.MappingStartEvent)
-                tag = event.tag
-                if tag is None or tag == "!":
-                    kind = yaml.MappingNode if is_map else yaml.SequenceNode
-                    tag = self.resolver.resolve(kind, None, event.implicit)
-                discard = tag != (_MAP_TAG if is_map else _SEQ_TAG)
-                if discard:
-                    self.problems.append(Problem(
-                        mark, f"unsupported YAML tag {_describe_tag(tag)}; remove the tag"))
-                stack.append(_Frame(mark, is_map, [], None, {} if is_map else None, discard))
-                continue
-            if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            if kind is yaml.ScalarEvent:
+                if event.anchor is not None:
+                    self._anchor(event)
+                mark = _mark(event.start_mark)
+                value = self.scalar(event, mark)
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                mark = _mark(event.start_mark)
                 frame = stack.pop()
                 if frame.discard:
                     value = None
@@ -164,15 +144,47 @@ class _TreeBuilder:
                     value = YMap(tuple(frame.items), frame.mark)
                 else:
                     value = YSeq(tuple(frame.items), frame.mark)
-            elif isinstance(event, yaml.ScalarEvent):
-                value = self.scalar(event, mark)
-            else:  # pragma: no cover - PyYAML has no other events
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    self._anchor(event)
+                mark = _mark(event.start_mark)
+                if len(stack) >= MAX_NESTING:
+                    raise _Refused(mark, f"values are nested more than {MAX_NESTING} levels deep")
+                is_map = kind is yaml.MappingStartEvent
+                tag = event.tag
+                if tag is None or tag == "!":
+                    node_kind = yaml.MappingNode if is_map else yaml.SequenceNode
+                    tag = self.resolver.resolve(node_kind, None, event.implicit)
+                discard = tag != (_MAP_TAG if is_map else _SEQ_TAG)
+                if discard:
+                    self.problems.append(Problem(
+                        mark, f"unsupported YAML tag {_describe_tag(tag)}; remove the tag"))
+                stack.append(_Frame(mark, is_map, [], None, {} if is_map else None, discard))
+                continue
+            elif kind is yaml.AliasEvent:
+                raise _Refused(_mark(event.start_mark),
+                               f"YAML aliases (*{event.anchor}) are not allowed in policy "
+                               "files; write the value out in full")
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Refused(_mark(event.start_mark),
+                                   "file holds more than one YAML document ('---'); a policy "
+                                   "file is a single document")
+                continue
+            else:  # stream start and end, document end: nothing to build
                 continue
             if not stack:
                 root = value
             else:
                 self.add(stack[-1], value, mark)
         return root
+
+    @staticmethod
+    def _anchor(event: Any) -> None:
+        raise _Refused(_mark(event.start_mark),
+                       f"YAML anchors (&{event.anchor}) are not allowed in policy files; write "
+                       "the value out in full")
 
     def scalar(self, event: Any, mark: Mark) -> YScalar | None:
         tag = event.tag
@@ -182,6 +194,10 @@ class _TreeBuilder:
             self.problems.append(Problem(mark, "YAML merge keys (<<) are not allowed in policy "
                                                "files; write the keys out in full"))
             return None
+        if tag == _STR_TAG:
+            # What SafeConstructor makes of a string is its text: no node, no constructor (most
+            # scalars of a policy are strings: ids, paths, messages).
+            return YScalar(event.value, mark, event.value)
         if tag not in _STANDARD_SCALAR_TAGS:
             self.problems.append(Problem(
                 mark, f"unsupported YAML tag {_describe_tag(tag)}; remove the tag"))
