@@ -1,4 +1,4 @@
-"""Compiled inputs kept between runs: the policy a hook judges by and the built-in catalog.
+"""Compiled inputs kept between runs: the policy a hook or `check` judges by, and the catalog.
 
 A hook runs on every commit, and parsing the policy (YAML, schema checks, pattern indexes) and
 the catalog (YAML, hundreds of regular expressions) cost more than everything else it does. Both
