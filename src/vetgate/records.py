@@ -186,6 +186,7 @@ def _init(cls: type, found: tuple[Field, ...]) -> Callable[..., None]:
     scope: dict[str, Any] = {"__set": object.__setattr__, "__missing": MISSING}
     params = []
     body = []
+    stored = []
     seen_default = False
     for number, one in enumerate(found):
         name = one.name
@@ -202,7 +203,12 @@ def _init(cls: type, found: tuple[Field, ...]) -> Callable[..., None]:
             raise TypeError(f"non-default argument {name!r} follows default argument")
         else:
             params.append(name)
-        body.append(f"    __set(self, {name!r}, {name})")
+        stored.append(f"{name!r}: {name}")
+    if stored:
+        # One assignment of the whole instance dictionary: a frozen class cannot assign its
+        # fields one by one through its own __setattr__, and one object.__setattr__ per field
+        # costs a commit read from a history more than the rest of its reading.
+        body.append(f"    __set(self, '__dict__', {{{', '.join(stored)}}})")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body) if params else \
