@@ -10,7 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
-from vetgate.engine.kinds import describe, evaluate_rule_requirements, pattern_lists
+from vetgate.engine.kinds import (
+    describe,
+    evaluate_rule_requirements,
+    pattern_lists,
+    requirement_index,
+)
 from vetgate.engine.requirements import ChangeIndex, EvaluationInputs, RuleScope
 from vetgate.engine.result import (
     CheckResult,
@@ -290,7 +295,8 @@ def evaluate(
     for file, rule_ids in file_rules.items():
         for rule_id in rule_ids:
             files_by_rule.setdefault(rule_id, []).append(file)
-    index = ChangeIndex(change, pattern_lists(policy), case_sensitive=policy.case_sensitive)
+    index = ChangeIndex(change, pattern_lists(policy), case_sensitive=policy.case_sensitive,
+                        index_of_lists=lambda: requirement_index(policy))
     results = []
     for rule in policy.rules:
         matched = files_by_rule.get(rule.id, [])

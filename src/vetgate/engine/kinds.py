@@ -9,7 +9,7 @@ evaluation, and which path patterns it matches changed files against.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from vetgate.engine import requirements as ev
 from vetgate.engine.result import RequirementResult
@@ -26,6 +26,9 @@ from vetgate.policy.model import (
     TrailerRequirement,
 )
 from vetgate.records import frozen
+
+if TYPE_CHECKING:
+    from vetgate.policy.pattern_index import PatternIndex
 
 # What a kind needs gathered before evaluation (the engine itself reads no git and no host).
 EvidenceNeed = Literal["reviews", "labels", "signatures", "test_contents", "repo_files"]
@@ -193,6 +196,19 @@ def pattern_lists(policy: Policy) -> list[tuple[str, ...]]:
     """Every pattern list the policy's requirements match changed files against."""
     return [patterns for rule in policy.rules for req in rule.requirements
             for patterns in kind_of(req).patterns(req)]
+
+
+def requirement_index(policy: Policy) -> PatternIndex:
+    """The index of every pattern list of ``policy``'s requirements (``pattern_lists``), built
+    once per policy and kept with it (a stored compiled policy carries it: vetgate.compiled)."""
+    index: PatternIndex | None = policy.__dict__.get("_requirement_index")
+    if index is None:
+        from vetgate.policy.pattern_index import PatternIndex
+
+        index = PatternIndex(list(dict.fromkeys(pattern_lists(policy))),
+                             case_sensitive=policy.case_sensitive)
+        policy.__dict__["_requirement_index"] = index
+    return index
 
 
 def needed_evidence(policy: Policy, paths: Iterable[str]) -> frozenset[EvidenceNeed]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from vetgate.changes.model import ChangeSet, Commit, FileChange
@@ -29,6 +29,7 @@ from vetgate.records import field, frozen
 
 if TYPE_CHECKING:
     from vetgate.hosts.model import Review, ReviewEvidence
+    from vetgate.policy.pattern_index import PatternIndex
 
 
 @frozen
@@ -50,10 +51,14 @@ class ChangeIndex:
     for all of them on first use (see ``vetgate.policy.pattern_index``)."""
 
     def __init__(self, change: ChangeSet, pattern_lists: Sequence[tuple[str, ...]], *,
-                 case_sensitive: bool = True) -> None:
+                 case_sensitive: bool = True,
+                 index_of_lists: Callable[[], PatternIndex] | None = None) -> None:
         self._change = change
         self._lists = tuple(dict.fromkeys(pattern_lists))
         self._case_sensitive = case_sensitive
+        # An index of exactly ``self._lists`` built beforehand (the policy keeps one), asked for
+        # only when a list is first matched.
+        self._index_of_lists = index_of_lists
         self._found: dict[tuple[str, ...], tuple[FileChange, ...]] | None = None
 
     def files_matching(self, patterns: tuple[str, ...]) -> tuple[FileChange, ...]:
@@ -61,10 +66,14 @@ class ChangeIndex:
         if self._found is None or patterns not in self._found:
             from vetgate.policy.pattern_index import PatternIndex
 
-            lists = self._lists if patterns in self._lists else (*self._lists, patterns)
             files = self._change.files
-            matched = PatternIndex(lists, case_sensitive=self._case_sensitive).match(
-                [f.path for f in files])
+            paths = [f.path for f in files]
+            if self._index_of_lists is not None and patterns in self._lists:
+                lists = self._lists
+                matched = self._index_of_lists().match(paths)
+            else:
+                lists = self._lists if patterns in self._lists else (*self._lists, patterns)
+                matched = PatternIndex(lists, case_sensitive=self._case_sensitive).match(paths)
             self._found = {
                 patterns_: tuple(files[i] for i in positions)
                 for patterns_, positions in zip(lists, matched, strict=True)

@@ -120,8 +120,10 @@ def _compiled_policy(key: str) -> Policy | None:
 def _store_policy(key: str, policy: Policy) -> None:
     """Store ``policy`` with the translations of its patterns (``_compiled_policy``)."""
     from vetgate import compiled
+    from vetgate.engine.kinds import requirement_index
     from vetgate.policy.patterns import translations
 
+    requirement_index(policy)  # kept with the policy: built once, not on every run
     compiled.store("policy", key, (policy, translations()))
 
 
