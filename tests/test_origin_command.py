@@ -256,3 +256,16 @@ def test_a_missing_side_of_the_range_is_named(repo: GitRepo,
     code, out, err = run(repo, "--", "HEAD..main..x", capsys=capsys)
     assert (code, out) == (2, "")
     assert "unknown revision 'main..x'" in err
+
+
+def test_a_message_larger_than_what_git_writes_at_once(repo: GitRepo,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    base = repo.commit("base", {"a.txt": "a\n"})
+    body = "".join(f"line {n} of a long description\n" for n in range(3000))  # ~100 KB
+    big = repo.commit(f"Big change\n\n{body}\n{CLAUDE_TRAILER}\n", {"a.txt": "b\n"})
+    small = repo.commit("small change", {"a.txt": "c\n"})
+    code, out, _ = run(repo, f"{base}..HEAD", "--format", "json", capsys=capsys)
+    assert code == 0
+    commits = json.loads(out)["commits"]
+    assert [(c["sha"], c["origin"]) for c in commits] == [(big, "ai"), (small, "unknown")]
+    assert commits[0]["evidence"][0]["where"] == "trailer, message line 3004"

@@ -311,9 +311,51 @@ def start_listing(root: str, rev_args: Sequence[str]) -> GitPipe:
     return GitPipe(["rev-list", *rev_args], ["cat-file", "--batch"], root)
 
 
+_READ_TO_THE_END = 1 << 62
+
+
 def listed_commits(listing: GitPipe) -> list[Commit]:
-    """The commits of a :func:`start_listing` (waits for git)."""
-    return _parse_batch(listing.output(), None)
+    """The commits of a :func:`start_listing`, read as git writes them (waits for git)."""
+    commits: list[Commit] = []
+    pending = b""
+    parts: list[bytes] = []
+    have = need = 0  # bytes held; bytes the next answer needs (joined only once they are here)
+    for chunk in listing.chunks():
+        parts.append(chunk)
+        have += len(chunk)
+        if have < need:
+            continue
+        pending = b"".join([pending, *parts])
+        parts.clear()
+        pending = pending[_parse_complete(pending, commits):]
+        have = len(pending)
+        found = _OBJECT_HEADER.match(pending)
+        if found is not None:
+            need = found.end() + int(found.group(2)) + 1
+        else:  # a header still arriving, or an answer that is no commit: read on to the end
+            need = have + 1 if b"\n" not in pending else _READ_TO_THE_END
+    commits.extend(_parse_batch(b"".join([pending, *parts]), None))  # the rest, and its faults
+    return commits
+
+
+def _parse_complete(output: bytes, commits: list[Commit]) -> int:
+    """Read the whole ``<id> commit <size>`` answers at the start of ``output`` into
+    ``commits``; where the first incomplete (or other) answer starts."""
+    position = 0
+    total = len(output)
+    match = _OBJECT_HEADER.match
+    while True:
+        found = match(output, position)
+        if found is None:
+            return position
+        start = found.end()
+        end = start + int(found.group(2))
+        if end >= total:  # the object and its newline are not all here yet
+            return position
+        sha = found.group(1).decode("ascii")
+        data = output[start:end]
+        commits.append(_plain_commit(sha, data) or _read_commit(sha, data))
+        position = end + 1
 
 
 def log_commits(root: str, rev_args: Sequence[str]) -> list[Commit]:

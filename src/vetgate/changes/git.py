@@ -202,15 +202,24 @@ class GitPipe:
     def output(self) -> bytes:
         """SECOND's whole stdout, once both exited; ``GitError`` naming the first that failed
         (FIRST's failure is the cause when both did)."""
+        return b"".join(self.chunks())
+
+    def chunks(self, size: int = 1 << 16) -> Iterator[bytes]:
+        """SECOND's stdout as it arrives (to work on while git still writes), then, once both
+        exited, ``GitError`` naming the first that failed (FIRST's, when both did)."""
         first, second = self._procs
         assert second.stdout is not None
-        data = second.stdout.read()
+        descriptor = second.stdout.fileno()
+        while True:
+            chunk = os.read(descriptor, size)
+            if not chunk:
+                break
+            yield chunk
         codes = (first.wait(), second.wait())
         for args, errors, code in zip(self._args, self._errors, codes, strict=True):
             if code != 0:
                 errors.seek(0)
                 raise _failure(args, errors.read(), code)
-        return data
 
     def close(self) -> None:
         """Stop what still runs and drop the error files."""
