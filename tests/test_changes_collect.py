@@ -573,3 +573,34 @@ def test_replay_on_an_unborn_head_names_no_option_it_lacks(repo: GitRepo,
     assert capsys.readouterr().err == (
         "vetgate: error: HEAD does not point at a commit yet (no commit on this branch); make the "
         "first commit (`vetgate check --staged` judges what is staged until then)\n")
+
+
+@pytest.mark.parametrize("shape", ["one commit", "two commits", "a merge"])
+def test_range_commits_touch_what_git_log_says(repo: GitRepo, shape: str) -> None:
+    """A range of one commit on the merge-base takes each commit's paths from its diff (git is
+    not asked twice); every other range from git's log. Both give what `git log --name-status
+    -M -C` lists, renames and copies with both paths."""
+    from vetgate.changes.repo import commits_between
+
+    body = "".join(f"line {n}\n" for n in range(40))
+    repo.commit("base", {"a.py": body, "b.py": body + "b\n", "gone.py": "x\n"})
+    base = repo.head()
+    repo.git("mv", "a.py", "renamed.py")
+    repo.write("copy.py", body + "b\n")
+    repo.write("b.py", body + "b\nmore\n")
+    repo.git("rm", "-q", "gone.py")
+    repo.write("new.py", "n\n")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-m", "first")
+    if shape == "two commits":
+        repo.commit("second", {"new.py": "n2\n"})
+    elif shape == "a merge":
+        repo.git("checkout", "-q", "-b", "side", base)
+        repo.commit("side", {"side.py": "s\n"})
+        repo.git("checkout", "-q", "-")
+        repo.git("merge", "-q", "--no-ff", "-m", "merge", "side")
+    change = range_change(str(repo.path), base)
+    expected = commits_between(str(repo.path), base, repo.head())
+    assert [(c.sha, c.paths, c.renames) for c in change.commits] == \
+        [(c.sha, c.paths, c.renames) for c in expected]
+    assert change.commits == tuple(expected)

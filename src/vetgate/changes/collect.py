@@ -21,6 +21,7 @@ from vetgate.changes.repo import (
     resolve,
     shallow_boundary,
     split_range,
+    with_paths_between,
 )
 from vetgate.errors import GitError
 from vetgate.records import replace
@@ -214,7 +215,7 @@ def range_change(root: str, base: str, head: str = "HEAD") -> ChangeSet:
     head_commit = resolve(root, head)
     fork_point = merge_base(root, base_sha, head_commit, base_name=base, head_name=head)
     try:
-        commits = tuple(commits_between(root, base_sha, head_commit))
+        commits = tuple(commits_between(root, base_sha, head_commit, paths=False))
     except GitError:
         missing = _missing_commit(root, head_commit, f"^{base_sha}")
         if missing is None:
@@ -222,6 +223,13 @@ def range_change(root: str, base: str, head: str = "HEAD") -> ChangeSet:
         raise _incomplete_error(missing, base, head) from None
     _require_whole_range(root, commits, f"{base}..{head}")
     files = _diff_trees(root, fork_point, head_commit)
+    if len(commits) == 1 and commits[0].parents == (fork_point,):
+        # One commit on top of the merge-base (a pushed commit, a squashed pull request): the
+        # files it touched are the diff's, so git need not list them a second time.
+        commits = (replace(commits[0], paths=_paths_of(files), renames=tuple(
+            (f.old_path, f.path) for f in files if f.old_path is not None)),)
+    else:
+        commits = tuple(with_paths_between(root, base_sha, head_commit, commits))
     return ChangeSet(
         mode="range", root=os.path.abspath(root), base=fork_point, head=head_commit,
         commits=commits, files=files, branch=branch_of(root, head),

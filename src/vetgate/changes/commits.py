@@ -21,7 +21,7 @@ import codecs
 import re
 from collections.abc import Iterable, Sequence
 
-from vetgate.changes._parse import LOG_ARGS, parse_log
+from vetgate.changes._parse import LOG_ARGS, LoggedPaths, parse_log
 from vetgate.changes.git import GitPipe, git_stream, run_git
 from vetgate.changes.model import Commit, CommitReading, Identity
 from vetgate.errors import GitError
@@ -363,5 +363,21 @@ def log_commits(root: str, rev_args: Sequence[str]) -> list[Commit]:
     (``--name-status``, renames and copies detected; a merge: its dense combined diff)."""
     logged = list(parse_log(git_stream([*LOG_ARGS, *rev_args], root)))
     commits = read_commits(root, [item.sha for item in logged])
-    return [replace(commit, paths=item.paths, renames=item.renames)
-            for commit, item in zip(commits, logged, strict=True)]
+    return _with_paths(commits, logged)
+
+
+def with_logged_paths(root: str, commits: Sequence[Commit], rev_args: Sequence[str]
+                      ) -> list[Commit]:
+    """``commits``, as :func:`list_commits` read them for ``rev_args``, with the paths each
+    touched (what :func:`log_commits` adds), their objects not read again."""
+    return _with_paths(commits, list(parse_log(git_stream([*LOG_ARGS, *rev_args], root))))
+
+
+def _with_paths(commits: Sequence[Commit], logged: Sequence[LoggedPaths]) -> list[Commit]:
+    out = []
+    for commit, item in zip(commits, logged, strict=True):
+        if commit.sha != item.sha:  # pragma: no cover - git lists one range in one order
+            raise GitError(f"git listed {item.sha} where {commit.sha} was expected; please "
+                           "report this")
+        out.append(replace(commit, paths=item.paths, renames=item.renames))
+    return out

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from vetgate.changes._parse import decode_path
-from vetgate.changes.commits import list_commits, log_commits
+from vetgate.changes.commits import list_commits, log_commits, with_logged_paths
 from vetgate.changes.git import run_git
 from vetgate.changes.model import Commit
 from vetgate.errors import GitError, UsageError
@@ -334,10 +334,21 @@ def commits_between(root: str, base: str, head: str, *, paths: bool = True) -> l
     both paths of renames and copies (a merge: its dense combined diff). Without, no diff is
     computed at all: what only classifying needs, fast and possible in a clone without blobs.
     """
+    args = _between(base, head)
+    return log_commits(root, args) if paths else list_commits(root, args)
+
+
+def with_paths_between(root: str, base: str, head: str, commits: Sequence[Commit]
+                       ) -> list[Commit]:
+    """``commits_between(root, base, head, paths=False)`` given the paths each touched (as
+    ``paths=True`` gives them), without reading the commits again."""
+    return with_logged_paths(root, commits, _between(base, head))
+
+
+def _between(base: str, head: str) -> list[str]:
     _check_rev(base)
     _check_rev(head)
-    args = ["--topo-order", "--reverse", "--end-of-options", head, f"^{base}"]
-    return log_commits(root, args) if paths else list_commits(root, args)
+    return ["--topo-order", "--reverse", "--end-of-options", head, f"^{base}"]
 
 
 def split_range(spec: str) -> tuple[str, str]:
