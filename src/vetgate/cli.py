@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="combine JSON audit reports (one per repository) into one report")
     audit.add_argument("--jobs", type=int, metavar="N",
                        help="workers (default: one per core; 1: serial, same result; 2+: SZZ "
-                            "beside the classifying pass, and fixes blamed in parallel)")
+                            "beside the classifying pass, fixes blamed in parallel)")
     audit.add_argument("--write-commit-graph", action="store_true",
                        help="write a commit-graph with changed-path filters first (faster blame)")
     audit.add_argument("--allow-shallow", action="store_true",

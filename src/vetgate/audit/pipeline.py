@@ -5,8 +5,8 @@
 2. Reverts are resolved to full shas and reverts of reverts cancelled; each fix is blamed (SZZ).
    The result: a small map of failed commit → (signal, by, when).
 3. A second pass with ``--numstat`` classifies every commit with the same Classifier the gate
-   uses, and counts it into origin/rule/size/month tallies. Memory stays flat: the commits stream
-   through; what is kept grows only with fixes, reverts and failures.
+   uses, and counts it into origin/rule/size/month tallies (with two jobs it runs beside 1 and 2,
+   its counts spooled to disk until they are done). Memory stays flat.
 """
 
 from __future__ import annotations
@@ -317,17 +317,17 @@ def _blames_each_fix(options: AuditOptions, scan: HistoryScan, shallow: bool) ->
 
 
 def _commit_graph(root: str, options: AuditOptions, scan: HistoryScan,
-                  progress: Progress, shallow: bool) -> None:
+                  note: Callable[[str], None], shallow: bool) -> None:
     """Write a commit-graph when asked; otherwise offer it where it pays (never silently): where
     fixes are blamed one by one, which is what it speeds up."""
     if history.commit_graph_present(root):
         return
     if options.write_commit_graph:
         history.write_commit_graph(root)
-        progress.note("wrote a commit-graph with changed-path filters (--write-commit-graph)")
+        note("wrote a commit-graph with changed-path filters (--write-commit-graph)")
     elif ((scan.commits >= LARGE_HISTORY or len(scan.fixes) >= MANY_FIXES)
           and _blames_each_fix(options, scan, shallow)):
-        progress.note(
+        note(
             f"hint: {scan.commits:,} commits, {len(scan.fixes):,} fixes to blame and no "
             "commit-graph: one with changed-path filters made blame about 2x faster in our "
             "benchmark (docs/audit.md); add --write-commit-graph, or run `git commit-graph write "
@@ -338,9 +338,19 @@ def _commit_graph(root: str, options: AuditOptions, scan: HistoryScan,
 Counted = tuple[str, str, int, int, dict[str, int], str | None]
 
 
+@frozen
+class _Signals:
+    """What the first pass and SZZ found: the failure signals the counts wait for."""
+    scan: HistoryScan
+    shallow: bool
+    targets: dict[str, tuple[str, ...]]
+    unresolved: int
+    szz: SzzResult
+
+
 def _counted(root: str, selection: RevisionSelection, head: str, policy: Policy,
              classify: Callable[[HistoryCommit, ProvenanceContext], CommitOrigin] | None,
-             progress: Progress, total: int) -> Iterator[Counted]:
+             progress: Progress, total: int | None) -> Iterator[Counted]:
     """The second pass: every commit classified, as what ``Aggregator.add`` counts (sha,
     origin, commit time, lines, lines per rule, how the policy counts it)."""
     rules_for = _rule_lookup(policy)
@@ -374,32 +384,40 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
     selection = replace(options.selection,
                         rev_range=pin_range(options.selection.rev_range, head))
 
-    scan = scan_history(root, selection, fix_re, progress)
-    shallow = history.is_shallow(root)
-    _commit_graph(root, options, scan, progress, shallow)
-    targets, unresolved = resolve_reverts(root, scan)
-    reverted = reverted_commits(targets, scan.revert_times)
     window = options.window_days * 86_400 if options.window_days else None
 
-    def blame_fixes(on_progress: Callable[[int, int], None] | None) -> SzzResult:
-        return run_szz(root, scan.fixes, options.szz, revert_targets=targets,
-                       shallow=history.shallow_commits(root) if shallow else (),
-                       window_seconds=window, on_progress=on_progress, workers=options.jobs,
-                       head=head)
+    def signals(progress: Progress, note: Callable[[str], None],
+                on_progress: Callable[[int, int], None] | None) -> _Signals:
+        scan = scan_history(root, selection, fix_re, progress)
+        shallow = history.is_shallow(root)
+        _commit_graph(root, options, scan, note, shallow)
+        targets, unresolved = resolve_reverts(root, scan)
+        szz = run_szz(root, scan.fixes, options.szz, revert_targets=targets,
+                      shallow=history.shallow_commits(root) if shallow else (),
+                      window_seconds=window, on_progress=on_progress, workers=options.jobs,
+                      head=head)
+        return _Signals(scan, shallow, targets, unresolved, szz)
 
-    records = _counted(root, selection, head, policy, classify, progress, scan.commits)
     if (options.jobs or os.cpu_count() or 1) > 1:
-        # Two cores: SZZ in a thread while this one classifies (the counts wait on disk).
+        # Two cores: the first pass and SZZ in a thread while this one classifies every commit
+        # (which needs neither); the counts wait on disk until SZZ says which commits failed.
         from vetgate.audit import spool
 
-        background = spool.Background(lambda: blame_fixes(None))
-        spooled = spool.spool(records)
-        szz = background.result()
-        progress.step("blaming fixes", szz.fixes, szz.fixes, unit="fixes")
-        records = spool.replay(spooled)
+        notes: list[str] = []
+        background = spool.Background(lambda: signals(Progress("never"), notes.append, None))
+        spooled = spool.spool(_counted(root, selection, head, policy, classify, progress, None))
+        found = background.result()
+        for text in notes:
+            progress.note(text)
+        progress.step("blaming fixes", found.szz.fixes, found.szz.fixes, unit="fixes")
+        records: Iterator[Counted] = spool.replay(spooled)
     else:
-        szz = blame_fixes(lambda done, total: progress.step("blaming fixes", done, total,
-                                                           unit="fixes"))
+        found = signals(progress, progress.note,
+                        lambda done, total: progress.step("blaming fixes", done, total,
+                                                          unit="fixes"))
+        records = _counted(root, selection, head, policy, classify, progress, found.scan.commits)
+    scan, shallow, szz = found.scan, found.shallow, found.szz
+    reverted = reverted_commits(found.targets, scan.revert_times)
     cutoff = scan.newest - window if window is not None and scan.newest is not None else None
     rule_ids = [rule.id for rule in policy.rules]
     from vetgate.audit.deployments import tracker
@@ -424,7 +442,7 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
         data_only_fixes=szz.data_only,
         fixes_without_parent=szz.no_parent,
         reverts=len(scan.revert_times),
-        reverts_unresolved=unresolved + scan.subject_reverts - scan.subject_resolved,
+        reverts_unresolved=found.unresolved + scan.subject_reverts - scan.subject_resolved,
         candidates_ignored=szz.candidates_ignored,
         failures_outside_range=len(signalled - aggregator.seen_failed),
         excluded_young=aggregator.excluded_young,
