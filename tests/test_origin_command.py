@@ -221,12 +221,12 @@ def test_a_range_asks_git_once_for_names_and_once_for_commits(
     with open(trace, encoding="utf-8") as handle:
         commands = [line.split("trace: built-in: git ", 1)[1].split()[0]
                     for line in handle if "trace: built-in: git " in line]
-    # names, store and both sides in one rev-parse; rev-list piped into one cat-file --batch
-    # (the two start together: either may trace first); the git-ai notes refs; the Agent
-    # Trace file
+    # names, store, both sides and the git-ai notes refs (none) in one rev-parse; rev-list
+    # piped into one cat-file --batch (the two start together: either may trace first); the
+    # Agent Trace file
     assert commands[0] == "rev-parse"
     assert sorted(commands[1:3]) == ["cat-file", "rev-list"]
-    assert commands[3:] == ["for-each-ref", "cat-file"]
+    assert commands[3:] == ["cat-file"]
 
 
 def test_the_compiled_store_is_kept_and_used(repo: GitRepo) -> None:
@@ -269,3 +269,16 @@ def test_a_message_larger_than_what_git_writes_at_once(repo: GitRepo,
     commits = json.loads(out)["commits"]
     assert [(c["sha"], c["origin"]) for c in commits] == [(big, "ai"), (small, "unknown")]
     assert commits[0]["evidence"][0]["where"] == "trailer, message line 3004"
+
+
+def test_old_layout_notes_are_read_by_origin(repo: GitRepo,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    sha = repo.commit("one", {"a.txt": "a\n"})
+    legacy = json.dumps({"files": {"a.txt": {"authors": [{"author": "Claude", "lines": [1]}]}},
+                         "schema_version": "authorship/0.0.1"})
+    blob = repo.git("hash-object", "-w", "--stdin", input=legacy.encode()).strip()
+    repo.git("update-ref", f"refs/ai/authorship/{sha}", blob)
+    code, out, _ = run(repo, "--format", "json", capsys=capsys)
+    assert code == 0
+    [commit] = json.loads(out)["commits"]
+    assert (commit["origin"], commit["evidence"][0]["detector"]) == ("ai", "note")

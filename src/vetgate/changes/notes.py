@@ -19,6 +19,9 @@ from vetgate.changes.git import run_git
 NOTES_REF = "refs/notes/ai"
 LEGACY_PREFIX = "refs/ai/authorship/"
 TRACES_PATH = ".agent-trace/traces.jsonl"
+# ``git rev-parse --glob`` patterns for the refs ``read_ai_notes`` reads: where none matches,
+# a repository has no notes to read (``--glob=refs/notes/ai`` would mean ``refs/notes/ai/*``).
+REF_GLOBS = ("refs/notes/a[i]", f"{LEGACY_PREFIX}*")
 # A record larger than this is not an attribution note; skip it rather than hold it in memory.
 MAX_NOTE_BYTES = 16 << 20
 

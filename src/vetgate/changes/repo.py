@@ -375,24 +375,26 @@ def split_range(spec: str) -> tuple[str, str]:
     return base, head
 
 
-def locate(cwd: str, revs: Sequence[str]) -> tuple[str, str, list[str]] | None:
-    """The work tree's top level, vetgate's compiled store (``--git-path vetgate``, absolute)
-    and the commit each of ``revs`` names (tags peeled), from one ``git rev-parse``; None when
-    git refuses any of it or a revision could be read as something else (the caller then asks
-    the way that explains: ``repo_root``, ``resolve``)."""
+def locate(cwd: str, revs: Sequence[str], globs: Sequence[str] = ()
+           ) -> tuple[str, str, list[str], list[str]] | None:
+    """The work tree's top level, vetgate's compiled store (``--git-path vetgate``, absolute),
+    the commit each of ``revs`` names (tags peeled) and the refs ``globs`` match, from one
+    ``git rev-parse``; None when git refuses any of it or a revision could be read as something
+    else (the caller then asks the way that explains: ``repo_root``, ``resolve``)."""
     if any(not rev or rev.startswith("-") or any(ch in rev for ch in "\0\n\r")
            for rev in revs):
         return None
     proc = run_git(["rev-parse", "--show-toplevel", "--git-path", "vetgate",
-                    *(f"{rev}^{{commit}}" for rev in revs)], cwd, check=False)
+                    *(f"{rev}^{{commit}}" for rev in revs), "--symbolic-full-name",
+                    *(f"--glob={glob}" for glob in globs)], cwd, check=False)
     lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
-    if proc.returncode != 0 or len(lines) != len(revs) + 3 or lines[-1] or not lines[0]:
+    if proc.returncode != 0 or len(lines) < len(revs) + 3 or lines[-1] or not lines[0]:
         return None
-    shas = lines[2:-1]
+    shas = lines[2:2 + len(revs)]
     if not all(len(sha) in (40, 64) and not sha.strip("0123456789abcdef") for sha in shas):
         return None
     store = os.path.normpath(os.path.join(os.path.abspath(cwd), lines[1]))
-    return lines[0], store, shas
+    return lines[0], store, shas, lines[2 + len(revs):-1]
 
 
 def is_shallow(root: str) -> bool:

@@ -48,24 +48,26 @@ def _commits(root: str, spec: str) -> tuple[list[Commit], str]:
     return read_commits(root, [sha]), sha
 
 
-def _listing(repo: str, spec: str) -> tuple[str, str, str, GitPipe] | None:
-    """One ``git rev-parse`` for the work tree, vetgate's compiled store and the commits
-    ``spec`` names, then git started on the commits (read while the policy loads): ``(root,
-    store, revision to read traces at, listing)``. None when git refuses something; the slow
-    path then says what (``repo_root``, ``_commits``)."""
+def _listing(repo: str, spec: str) -> tuple[str, str, str, bool, GitPipe] | None:
+    """One ``git rev-parse`` for the work tree, vetgate's compiled store, the commits ``spec``
+    names and whether there are git-ai notes refs, then git started on the commits (read while
+    the policy loads): ``(root, store, revision to read traces at, notes refs?, listing)``.
+    None when git refuses something; the slow path then says what (``repo_root``,
+    ``_commits``)."""
     from vetgate.changes.commits import start_listing
+    from vetgate.changes.notes import REF_GLOBS
     from vetgate.changes.repo import locate, split_range
 
     revs = split_range(spec) if ".." in spec else (spec,)
-    found = locate(repo, revs)
+    found = locate(repo, revs, REF_GLOBS)
     if found is None:
         return None
-    root, store, shas = found
+    root, store, shas, refs = found
     if len(shas) == 2:  # as commits_between asks: oldest first, merges included
         args = ["--topo-order", "--reverse", "--end-of-options", shas[1], f"^{shas[0]}"]
     else:
         args = ["--no-walk", "--end-of-options", shas[0]]
-    return root, store, shas[-1], start_listing(root, args)
+    return root, store, shas[-1], bool(refs), start_listing(root, args)
 
 
 def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:
@@ -76,11 +78,13 @@ def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:
         verdict: str = co.origin
         if co.counts_as != co.origin:
             verdict += f" (counts as {co.counts_as})"
-        tools = ", ".join(co.tools) or "-"
-        out.append(f"{sha}  {verdict}  {tools}  {co.subject}".rstrip())
-        if not co.evidence:
+        if not co.evidence:  # most commits: no tools, one line saying so
+            out.append(f"{sha}  {verdict}  -  {co.subject}".rstrip())
             rule = ("origin.unknown" if co.origin == "unknown" else "")
             out.append(f"    no evidence{f' (counts as {co.counts_as}: {rule})' if rule else ''}")
+            continue
+        tools = ", ".join(co.tools) or "-"
+        out.append(f"{sha}  {verdict}  {tools}  {co.subject}".rstrip())
         for item in co.evidence:
             notes = [x for x in (
                 item.tool,
@@ -150,7 +154,7 @@ def _history(repo: str, spec: str, policy: Sequence[str] | None
         config = _origin_config(root, policy)
         commits, traces_rev = _commits(root, spec)
         return classify_commits(root, commits, config, traces_rev=traces_rev), config
-    root, store, traces_rev, listing = started
+    root, store, traces_rev, notes_refs, listing = started
     with listing:
         compiled.use_directory(store)
         config = _origin_config(root, policy)
@@ -158,7 +162,8 @@ def _history(repo: str, spec: str, policy: Sequence[str] | None
 
         builtin_index()  # the catalog, compiled or stored, while git still reads
         commits = listed_commits(listing)
-    return classify_commits(root, commits, config, traces_rev=traces_rev), config
+    return classify_commits(root, commits, config, traces_rev=traces_rev,
+                            notes_refs=notes_refs), config
 
 
 def _staged(repo: str, message_file: str | None, policy: Sequence[str] | None
