@@ -20,10 +20,10 @@ UNMET = ("fail", "pending")
 
 # C0 and C1 control characters, DEL included. A file name or a commit message can carry escape
 # sequences; printed raw they would rewrite the reader's terminal or forge log lines.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]"
 # A path that is not valid UTF-8 arrives decoded with "surrogateescape": its odd bytes are lone
 # surrogates U+DC80..U+DCFF, which no UTF-8 output can carry.
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE = r"[\ud800-\udfff]"
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -150,13 +150,17 @@ def _escape(char: str) -> str:
 def printable(text: str) -> str:
     """``text`` for people: control characters and undecodable bytes shown as escapes
     (``\\n``, ``\\x1b``, ``\\xff``), never raw."""
-    return _CONTROL.sub(lambda m: _escape(m.group()), text)
+    if text.isascii() and text.isprintable():  # the common case: nothing to escape
+        return text
+    return re.sub(_CONTROL, lambda m: _escape(m.group()), text)
 
 
 def encodable(text: str) -> str:
     """``text`` for data formats (JSON): only undecodable bytes become ``\\xNN`` escapes, so the
     result is valid Unicode; every other character, newlines included, is kept as it is."""
-    return _SURROGATE.sub(lambda m: _escape(m.group()), text)
+    if text.isascii():
+        return text
+    return re.sub(_SURROGATE, lambda m: _escape(m.group()), text)
 
 
 def fingerprint(rule: str, path: str, kind: str) -> str:
