@@ -9,7 +9,7 @@ Branch names and PR labels are CI context and are not consulted here (``check --
 
 from __future__ import annotations
 
-import json
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -107,6 +107,8 @@ def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:
 
 def format_json(origins: Sequence[CommitOrigin]) -> str:
     """``{"commits": [...]}`` with the same items as ``check --format json``."""
+    import json
+
     from vetgate.provenance.serialize import commit_origin_to_json
 
     return json.dumps({"commits": [commit_origin_to_json(co) for co in origins]},
@@ -155,15 +157,23 @@ def _history(repo: str, spec: str, policy: Sequence[str] | None
         commits, traces_rev = _commits(root, spec)
         return classify_commits(root, commits, config, traces_rev=traces_rev), config
     root, store, traces_rev, notes_refs, listing = started
-    with listing:
-        compiled.use_directory(store)
-        config = _origin_config(root, policy)
-        from vetgate.provenance.index import builtin_index
+    # Thousands of small records and no cycles among them: the cycle collector would only walk
+    # them again and again (as for a stored policy's unpickling, vetgate.compiled).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with listing:
+            compiled.use_directory(store)
+            config = _origin_config(root, policy)
+            from vetgate.provenance.index import builtin_index
 
-        builtin_index()  # the catalog, compiled or stored, while git still reads
-        commits = listed_commits(listing)
-    return classify_commits(root, commits, config, traces_rev=traces_rev,
-                            notes_refs=notes_refs), config
+            builtin_index()  # the catalog, compiled or stored, while git still reads
+            commits = listed_commits(listing)
+        return classify_commits(root, commits, config, traces_rev=traces_rev,
+                                notes_refs=notes_refs), config
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _staged(repo: str, message_file: str | None, policy: Sequence[str] | None

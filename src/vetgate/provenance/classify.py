@@ -99,7 +99,8 @@ class Classifier(MessageDetectors, ContextDetectors):
         if self._builtin:
             self._message_marks(message, folded_message, folded_subject, subject, suggested_by,
                                 evidence)
-        self._policy_messages(message, folded_message, evidence)
+        if self._policy_sets:
+            self._policy_messages(message, folded_message, evidence)
         return subject
 
     def _other_reading(self, commit: Commit, reading: CommitReading,

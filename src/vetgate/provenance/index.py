@@ -355,4 +355,5 @@ class DetectorBase:
     _identity_keys: tuple[str, ...]
     _identity_domains: tuple[str, ...]
     _line_prefix_search: Callable[[str], re.Match[str] | None] | None
+    _subject_prefixes: tuple[str, ...]
 

@@ -233,6 +233,7 @@ class MessageDetectors(IdentityDetectors):
         prefixes = index.message_prefilter if self._builtin else ()
         self._line_prefix_search = (
             re.compile("|".join(map(re.escape, prefixes))).search if prefixes else None)
+        self._subject_prefixes = tuple(prefix for prefix, _entry in index.subject_prefixes)
 
     def _may_mark_trailers(self, message: str, folded: str) -> bool:
         """False when no trailer line of ``message`` can be a mark (most messages), True when
@@ -350,10 +351,11 @@ class MessageDetectors(IdentityDetectors):
     def _message_marks(self, message: str, folded: str, folded_subject: str, subject: str,
                        suggested_by: CatalogEntry | None, evidence: list[Evidence]) -> None:
         index = self._index
-        for prefix, entry in index.subject_prefixes:
-            if folded_subject.startswith(prefix):
-                evidence.append(Evidence(detector="message", kind="ai", detail=subject,
-                                         where="subject", tool=entry.tool, entry=entry.id))
+        if folded_subject.startswith(self._subject_prefixes):  # one test for all, then which
+            for prefix, entry in index.subject_prefixes:
+                if folded_subject.startswith(prefix):
+                    evidence.append(Evidence(detector="message", kind="ai", detail=subject,
+                                             where="subject", tool=entry.tool, entry=entry.id))
         if self._line_prefix_search is not None and self._line_prefix_search(folded):
             seen: set[str] = set()
             raw_lines: list[str] | None = None
