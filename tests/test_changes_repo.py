@@ -205,3 +205,23 @@ def test_is_shallow(repo: GitRepo, tmp_path: Path) -> None:
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)],
                    check=True, capture_output=True)
     assert is_shallow(str(clone)) is True
+
+
+def test_a_git_process_started_ahead_answers_the_same_call(repo: GitRepo) -> None:
+    """`start_git` runs git while the caller works; `run_git` with exactly the same arguments
+    and environment waits for it (one process), anything else runs its own; what nobody asked
+    for is reaped by `forget_started`."""
+    from vetgate.changes import git
+
+    repo.commit("one", {"a.txt": "a\n"})
+    root = str(repo.path)
+    git.start_git(["rev-parse", "HEAD"], root)
+    git.start_git(["rev-parse", "HEAD"], root, env={"GIT_LITERAL_PATHSPECS": "1"})
+    assert len(git._started) == 2
+    assert git.run_git(["rev-parse", "HEAD"], root).stdout.decode().strip() == repo.head()
+    assert len(git._started) == 1  # the other environment's process is still waiting
+    with pytest.raises(GitError, match="unknown-rev"):
+        git.start_git(["rev-parse", "--verify", "unknown-rev"], root)
+        git.run_git(["rev-parse", "--verify", "unknown-rev"], root)  # its failure, as ever
+    git.forget_started()
+    assert git._started == {}

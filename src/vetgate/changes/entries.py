@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from vetgate.changes._parse import decode_path
-from vetgate.changes.git import run_git, run_git_capped
+from vetgate.changes.git import run_git, run_git_capped, start_git
 from vetgate.changes.repo import _check_rev, _unknown_rev
 from vetgate.records import frozen
 
@@ -41,6 +41,21 @@ class Entry:
         return self.mode in MODE_REGULAR and self.stage == 0
 
 
+_LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}
+
+
+def _entries_args(rev: str | None, paths: Sequence[str]) -> list[str]:
+    if rev is None:
+        return ["ls-files", "--stage", "-z", "--full-name", "--", *paths]
+    _check_rev(rev)
+    return ["ls-tree", "-z", "--full-tree", rev, "--", *paths]
+
+
+def start_entries(root: str, rev: str | None, paths: Sequence[str]) -> None:
+    """Start the git process ``entries`` with the same arguments will wait for."""
+    start_git(_entries_args(rev, paths), root, env=_LITERAL)
+
+
 def entries(root: str, rev: str | None, paths: Sequence[str]) -> dict[str, Entry]:
     """For each of the literal ``paths`` that exists at ``rev`` (None: the index), its entry.
 
@@ -49,18 +64,14 @@ def entries(root: str, rev: str | None, paths: Sequence[str]) -> dict[str, Entry
     """
     if not paths:
         return {}
-    if rev is None:
-        args = ["ls-files", "--stage", "-z", "--full-name", "--", *paths]
-    else:
-        _check_rev(rev)
-        args = ["ls-tree", "-z", "--full-tree", rev, "--", *paths]
-    proc = run_git(args, root, check=False, env={"GIT_LITERAL_PATHSPECS": "1"})
+    args = _entries_args(rev, paths)
+    proc = run_git(args, root, check=False, env=_LITERAL)
     if proc.returncode != 0:
         if rev is not None and run_git(
                 ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{tree}}"],
                 root, check=False).returncode != 0:
             raise _unknown_rev(root, rev)
-        run_git(args, root, env={"GIT_LITERAL_PATHSPECS": "1"})  # raises with git's message
+        run_git(args, root, env=_LITERAL)  # raises with git's message
     wanted = set(paths)
     found: dict[str, Entry] = {}
     for record in proc.stdout.split(b"\0"):

@@ -92,6 +92,40 @@ def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
     return env
 
 
+# Processes started ahead (``start_git``), by what ``run_git`` will be asked: (args, cwd, env).
+_started: dict[tuple[tuple[str, ...], str, tuple[tuple[str, str], ...]],
+               subprocess.Popen[bytes]] = {}
+
+
+def _key(args: Sequence[str], cwd: str, env: Mapping[str, str] | None
+         ) -> tuple[tuple[str, ...], str, tuple[tuple[str, str], ...]]:
+    return tuple(args), cwd, tuple(sorted((env or {}).items()))
+
+
+def start_git(args: Sequence[str], cwd: str, *, env: Mapping[str, str] | None = None) -> None:
+    """Start ``git ARGS`` now, so that git works while this process does other work; the
+    ``run_git`` call with the same arguments (no input) takes its result. A hook asks git for
+    three independent things at start (the index's policy, the identities, the staged diff):
+    started together they cost one wait, not three."""
+    key = _key(args, cwd, env)
+    if key in _started:
+        return
+    try:
+        _started[key] = subprocess.Popen(
+            ["git", *_STABLE_CONFIG, *args], cwd=cwd, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=_env(env))
+    except OSError:
+        return  # run_git will start it and say what is wrong
+
+
+def forget_started() -> None:
+    """Reap what ``start_git`` started and nobody asked for (a run that ended early)."""
+    while _started:
+        _, proc = _started.popitem()
+        proc.kill()
+        proc.communicate()
+
+
 def run_git(
     args: Sequence[str],
     cwd: str,
@@ -100,16 +134,22 @@ def run_git(
     check: bool = True,
     env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run ``git ARGS`` in ``cwd`` and return the completed process (stdout/stderr as bytes).
+    """Run ``git ARGS`` in ``cwd`` and return the completed process (stdout/stderr as bytes);
+    one ``start_git`` started with the same arguments is waited for instead.
 
     With ``check`` (the default) a non-zero exit raises ``GitError`` naming the command and
     git's own message.
     """
     cmd = ["git", *_STABLE_CONFIG, *args]
+    started = _started.pop(_key(args, cwd, env), None) if input is None and _started else None
     try:
-        proc = subprocess.run(
-            cmd, cwd=cwd, input=input, capture_output=True, env=_env(env), check=False,
-        )
+        if started is not None:
+            out, err = started.communicate()
+            proc = subprocess.CompletedProcess(cmd, started.returncode, out, err)
+        else:
+            proc = subprocess.run(
+                cmd, cwd=cwd, input=input, capture_output=True, env=_env(env), check=False,
+            )
     except FileNotFoundError as exc:
         raise _cannot_run(cwd, exc) from exc
     if check and proc.returncode != 0:

@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping, Sequence
 
 from vetgate.changes._parse import DIFF_ARGS, parse_diff, parse_ident
-from vetgate.changes.git import repo_root, run_git
+from vetgate.changes.git import repo_root, run_git, start_git
 from vetgate.changes.model import ChangeSet, Commit, FileChange, Identity
 from vetgate.errors import GitError
 from vetgate.records import frozen
@@ -28,6 +28,7 @@ _IDENT_ENV = (
     "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE",
     "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_COMMITTER_DATE",
 )
+_VAR_LIST = ["var", "-l"]
 # Set by `git commit` for its hooks, after it has checked both identities strictly.
 _IN_GIT_COMMIT = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE")
 
@@ -114,7 +115,7 @@ def _listed(root: str, overlay: Mapping[str, str]) -> tuple[dict[str, str], str]
     """``git var -l``: its logical variables, and the last ``core.commentChar`` of the
     configuration it lists first. The variables come after every configuration line, so the
     last ``GIT_COMMITTER_IDENT=`` starts them whatever a configured value contains."""
-    lines = run_git(["var", "-l"], root, env=overlay).stdout.decode("utf-8", "replace")
+    lines = run_git(_VAR_LIST, root, env=overlay).stdout.decode("utf-8", "replace")
     listed = lines.split("\n")
     starts = [i for i, line in enumerate(listed) if line.startswith("GIT_COMMITTER_IDENT=")]
     if not starts:
@@ -129,6 +130,20 @@ def _listed(root: str, overlay: Mapping[str, str]) -> tuple[dict[str, str], str]
         if key in ("core.commentchar", "core.commentstring"):
             comment = value
     return variables, comment
+
+
+def start_pending(root: str, env: Mapping[str, str], state: RepoState) -> None:
+    """Start the git processes ``pending_identity`` and ``staged_change`` will wait for (inside
+    ``git commit``: ``git var -l``; the staged diff against HEAD), so they run side by side."""
+    overlay = _overlay(env)
+    if all(env.get(key) for key in _IN_GIT_COMMIT):
+        start_git(_VAR_LIST, root, env=overlay)
+    if state.head is not None:
+        start_git(_staged_diff_args(state.head), root, env=overlay)
+
+
+def _staged_diff_args(tree: str) -> list[str]:
+    return ["diff-index", "--cached", *DIFF_ARGS, tree]
 
 
 def pending_identity(root: str, env: Mapping[str, str] | None = None) -> PendingIdentity:
@@ -223,7 +238,7 @@ def staged_change(root: str, *, message: str = "", env: Mapping[str, str] | None
     base = state.head if state is not None else head_sha(root)
     tree = base if base is not None else _empty_tree(root)
     # Always ask git: GIT_INDEX_FILE may name a temporary index (`git commit -a`, `commit FILE`).
-    diff = run_git(["diff-index", "--cached", *DIFF_ARGS, tree], root, env=overlay)
+    diff = run_git(_staged_diff_args(tree), root, env=overlay)
     files = _with_whole_file_lines(root, parse_diff(diff.stdout))
     who = identity or pending_identity(root, source)
     merge_head = state.merge_head if state is not None else git_path(root, "MERGE_HEAD")

@@ -123,6 +123,16 @@ def _declare(path: str, raw: str, origin: OriginConfig, env: Mapping[str, str],
     return updated
 
 
+def _start_staged(root: str, env: Mapping[str, str], state: RepoState) -> None:
+    """Start the three git processes a staged check waits for (the index's policy, the
+    identities, the staged diff), so git answers them side by side."""
+    from vetgate.changes.pending import start_pending
+    from vetgate.gate.policy import start_discovery
+
+    start_discovery(root)
+    start_pending(root, env, state)
+
+
 def _staged(request: CheckRequest, root: str, policy: Policy) -> ChangeSet:
     """The staged change and its pending commit (marked first, for the commit-msg hook)."""
     from vetgate.changes.pending import pending_identity, staged_change
@@ -406,8 +416,16 @@ def evaluate_request(request: CheckRequest) -> Evaluation:
     if mode == "staged":
         # The hooks and --staged judge the policy the commit will carry: the index's.
         policy_rev = request.policy_ref
-        policy = load_policy_at(root, request.policy, policy_rev, index=True, differs=differs)
-        change = _staged(request, root, policy)
+        try:
+            if request.state is not None and not request.policy and policy_rev is None:
+                _start_staged(root, request.env, request.state)
+            policy = load_policy_at(root, request.policy, policy_rev, index=True,
+                                    differs=differs)
+            change = _staged(request, root, policy)
+        finally:
+            from vetgate.changes.git import forget_started
+
+            forget_started()
     else:
         change, policy_rev = _collect(request, root, mode, ci_context)
         policy = load_policy_at(root, request.policy, policy_rev)

@@ -22,7 +22,7 @@ def discover_at(root: str, rev: str | None, source: GitSource | None = None
     from vetgate.changes.entries import entries
     from vetgate.policy.files import DEFAULT_POLICY_FILE, NEAR_MISS_POLICY_FILES, near_miss_error
 
-    names = [DEFAULT_POLICY_FILE, *NEAR_MISS_POLICY_FILES]
+    names = _discovered_names()
     found = entries(root, rev, names)
     if source is not None:
         source.entries.update({name: found.get(name) for name in names})
@@ -33,6 +33,19 @@ def discover_at(root: str, rev: str | None, source: GitSource | None = None
             where = " in the index" if rev is None else f" in commit {rev[:12]}"
             raise near_miss_error(near_miss, where)
     return None
+
+
+def _discovered_names() -> list[str]:
+    from vetgate.policy.files import DEFAULT_POLICY_FILE, NEAR_MISS_POLICY_FILES
+
+    return [DEFAULT_POLICY_FILE, *NEAR_MISS_POLICY_FILES]
+
+
+def start_discovery(root: str) -> None:
+    """Start the git process ``discover_at(root, None)`` (the index's policy) will wait for."""
+    from vetgate.changes.entries import start_entries
+
+    start_entries(root, None, _discovered_names())
 
 
 def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *,
