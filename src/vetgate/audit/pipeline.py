@@ -403,10 +403,18 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
         # (which needs neither); the counts wait on disk until SZZ says which commits failed.
         from vetgate.audit import spool
 
-        notes: list[str] = []
-        background = spool.Background(lambda: signals(Progress("never"), notes.append, None))
-        spooled = spool.spool(_counted(root, selection, head, policy, classify, progress, None))
-        found = background.result()
+        def work() -> tuple[_Signals, list[str]]:
+            notes: list[str] = []
+            return signals(Progress("never"), notes.append, None), notes
+
+        beside = spool.background(work)
+        try:
+            spooled = spool.spool(_counted(root, selection, head, policy, classify, progress,
+                                           None))
+        except BaseException:
+            beside.close()
+            raise
+        found, notes = beside.result()
         for text in notes:
             progress.note(text)
         progress.step("blaming fixes", found.szz.fixes, found.szz.fixes, unit="fixes")

@@ -1,5 +1,6 @@
-"""Two things at once on two cores: SZZ in a thread while the classifying pass runs, its counts
-spooled to a temporary file until SZZ says which commits failed.
+"""Two things at once on two cores: SZZ in a forked process (a thread where there is no fork)
+while the classifying pass runs, its counts spooled to a temporary file until SZZ says which
+commits failed.
 
 The classifying pass cannot count a commit before SZZ has said whether it failed, and keeping
 every classified commit in memory would make memory grow with history. So the records go to an
@@ -10,7 +11,10 @@ audit runs.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import pickle
+import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -36,6 +40,9 @@ class Background(Generic[_T]):
         except BaseException as exc:  # handed to the caller by result()
             self._error = exc
 
+    def close(self) -> None:
+        """Nothing to stop: the daemon thread ends with the interpreter."""
+
     def result(self) -> _T:
         """Wait for the work; its result, or its exception raised here."""
         self._thread.join()
@@ -43,6 +50,67 @@ class Background(Generic[_T]):
             raise self._error
         assert self._result is not None
         return self._result
+
+
+class Forked(Generic[_T]):
+    """``work()`` in a forked child process: its Python runs on the other core, where a thread
+    would share the interpreter's lock with the classifying pass (both passes are mostly Python
+    reading git's output). The result, or the exception, comes back pickled through an unnamed
+    temporary file. ``close()`` stops a child whose result is no longer wanted."""
+
+    def __init__(self, work: Callable[[], _T]) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result()/close()
+        self._pid: int | None = os.fork()
+        if self._pid == 0:  # pragma: no cover - the child: coverage follows only the parent
+            status = 0
+            try:
+                try:
+                    payload: tuple[bool, Any] = (True, work())
+                except BaseException as exc:  # handed to the parent
+                    payload = (False, exc)
+                try:
+                    pickle.dump(payload, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception as exc:  # an unpicklable exception
+                    pickle.dump((False, RuntimeError(f"{type(exc).__name__}: {exc}")),
+                                self._file, protocol=pickle.HIGHEST_PROTOCOL)
+                self._file.flush()
+            except BaseException:
+                status = 70
+            finally:
+                os._exit(status)  # never the parent's atexit handlers or buffered output
+
+    def result(self) -> _T:
+        """Wait for the child; its result, or its exception raised here."""
+        assert self._pid is not None
+        _pid, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        with self._file:
+            self._file.seek(0)
+            try:
+                ok, value = pickle.load(self._file)  # written by our own child just now
+            except EOFError:
+                raise RuntimeError(f"the SZZ process ended without a result (status {status})"
+                                   ) from None
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop and reap the child if its result was not taken."""
+        if self._pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGTERM)
+                os.waitpid(self._pid, 0)
+            self._pid = None
+            self._file.close()
+
+
+def background(work: Callable[[], _T]) -> Forked[_T] | Background[_T]:
+    """``work()`` beside this process's own: forked where the platform forks and no other
+    thread runs (forking a threaded process can deadlock the child), else in a thread."""
+    if hasattr(os, "fork") and threading.active_count() == 1:
+        return Forked(work)
+    return Background(work)
 
 
 def spool(records: Iterable[_T]) -> IO[bytes]:
