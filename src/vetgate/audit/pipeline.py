@@ -399,22 +399,15 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
         return _Signals(scan, shallow, targets, unresolved, szz)
 
     if (options.jobs or os.cpu_count() or 1) > 1:
-        # Two cores: the first pass and SZZ in a thread while this one classifies every commit
-        # (which needs neither); the counts wait on disk until SZZ says which commits failed.
+        # Two cores: first pass and SZZ beside the classifying pass (audit.spool says how).
         from vetgate.audit import spool
 
         def work() -> tuple[_Signals, list[str]]:
             notes: list[str] = []
             return signals(Progress("never"), notes.append, None), notes
 
-        beside = spool.background(work)
-        try:
-            spooled = spool.spool(_counted(root, selection, head, policy, classify, progress,
-                                           None))
-        except BaseException:
-            beside.close()
-            raise
-        found, notes = beside.result()
+        (found, notes), spooled = spool.beside(
+            work, _counted(root, selection, head, policy, classify, progress, None))
         for text in notes:
             progress.note(text)
         progress.step("blaming fixes", found.szz.fixes, found.szz.fixes, unit="fixes")

@@ -113,6 +113,22 @@ def background(work: Callable[[], _T]) -> Forked[_T] | Background[_T]:
     return Background(work)
 
 
+def beside(work: Callable[[], _T], records: Iterable[Any]) -> tuple[_T, IO[bytes]]:
+    """``work()`` beside this process (``background``) while ``records`` are spooled; the
+    work's result and the spooled file. A failure on either side stops the other."""
+    side = background(work)
+    try:
+        spooled = spool(records)
+    except BaseException:
+        side.close()
+        raise
+    try:
+        return side.result(), spooled
+    except BaseException:
+        spooled.close()
+        raise
+
+
 def spool(records: Iterable[_T]) -> IO[bytes]:
     """Write ``records`` to an unnamed temporary file, ``CHUNK`` at a time."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - replay() closes it
