@@ -110,7 +110,8 @@ def store(kind: str, key: str, value: object) -> None:
     if path is None or "\n" in full:
         return
     import pickle
-    import tempfile
+
+    from vetgate.atomic import write_atomically
 
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -119,15 +120,8 @@ def store(kind: str, key: str, value: object) -> None:
     folder = os.path.dirname(path)
     try:
         os.makedirs(folder, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{kind}-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(full.encode("utf-8", "surrogateescape") + b"\n")
-                out.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            _remove(temporary)
-            raise
+        write_atomically(path, full.encode("utf-8", "surrogateescape") + b"\n", data,
+                         prefix=f".{kind}-")  # _prune skips names starting with "."
         _prune(folder)
     except OSError:
         return  # a read-only git dir, a full disk: the next run computes the value again

@@ -264,24 +264,17 @@ def _read_codes() -> dict[str, Any]:
 
 
 def _write_codes() -> None:
-    import contextlib
     import marshal
     import os
     import sys
-    import tempfile
+
+    from vetgate.atomic import write_atomically
 
     if sys.dont_write_bytecode or not _codes:
         return
     path = _codes_path()
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+        write_atomically(path, marshal.dumps(_codes), prefix=".records-")
     except OSError:  # a read-only install: the next run compiles again
         return
-    try:
-        with os.fdopen(handle, "wb") as out:
-            marshal.dump(_codes, out)
-        os.replace(temporary, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.remove(temporary)

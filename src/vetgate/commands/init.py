@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from vetgate.atomic import write_atomically
 from vetgate.errors import EXIT_PASS, UsageError
 from vetgate.policy.patterns import literal_pattern
 from vetgate.records import frozen
@@ -380,15 +380,7 @@ def _write(path: str, text: str, force: bool, shown: str) -> None:
             raise UsageError(f"{shown} already exists; pass --force to overwrite it "
                              "(or --output FILE to write elsewhere)") from None
         return
-    fd, temporary = tempfile.mkstemp(prefix=".vetgate-init-", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomically(path, data, prefix=".vetgate-init-")
 
 
 def run(*, repo: str = ".", force: bool = False, output: str = ".vetgate.yaml") -> int:

@@ -69,12 +69,12 @@ def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *
         return load_policy(files, WorkTreeSource(root), root=root)
     source = GitSource(root, rev)
     if explicit:
-        from vetgate.policy.loader import discover
+        from vetgate.policy.files import discover
 
         files = discover(root, explicit)
         if files is None:  # pragma: no cover - discover raises for missing explicit files
             return default_policy()
-        _inside_repository(root, files, rev)
+        _inside_repository(files, rev)
     else:
         found = discover_at(root, rev, source)
         if found is None:
@@ -156,19 +156,16 @@ def default_policy() -> Policy:
     return policy
 
 
-def _inside_repository(root: str, files: Sequence[str], rev: str | None) -> None:
+def _inside_repository(files: Sequence[str], rev: str | None) -> None:
     """A policy read from a commit (or the index) must be a file of the repository: one from
-    elsewhere cannot be there, and the gate never falls back to the work tree for it."""
+    elsewhere cannot be there, and the gate never falls back to the work tree for it.
+    ``files`` are as ``discover`` gives them: repository-relative, absolute only outside it."""
     import os
 
     from vetgate.errors import UsageError
 
-    real_root = os.path.realpath(root)
     for name in files:
         if not os.path.isabs(name):
-            continue
-        real = os.path.realpath(name)
-        if real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep):
             continue
         where = "the index" if rev is None else f"commit {rev[:12]}"
         raise UsageError(
