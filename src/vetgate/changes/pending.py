@@ -132,11 +132,16 @@ def _listed(root: str, overlay: Mapping[str, str]) -> tuple[dict[str, str], str]
     return variables, comment
 
 
+def _in_git_commit(env: Mapping[str, str]) -> bool:
+    """Whether ``git commit`` runs this process (it exports the author it has checked)."""
+    return all(env.get(key) for key in _IN_GIT_COMMIT)
+
+
 def start_pending(root: str, env: Mapping[str, str], state: RepoState) -> None:
     """Start the git processes ``pending_identity`` and ``staged_change`` will wait for (inside
     ``git commit``: ``git var -l``; the staged diff against HEAD), so they run side by side."""
     overlay = _overlay(env)
-    if all(env.get(key) for key in _IN_GIT_COMMIT):
+    if _in_git_commit(env):
         start_git(_VAR_LIST, root, env=overlay)
     if state.head is not None:
         start_git(_staged_diff_args(state.head), root, env=overlay)
@@ -158,7 +163,7 @@ def pending_identity(root: str, env: Mapping[str, str] | None = None) -> Pending
 
     source: Mapping[str, str] = os.environ if env is None else env
     overlay = _overlay(source)
-    if all(source.get(key) for key in _IN_GIT_COMMIT):
+    if _in_git_commit(source):
         variables, comment = _listed(root, overlay)
         author, author_time = _verbatim("AUTHOR", variables.get("GIT_AUTHOR_IDENT", ""), source)
         committer, commit_time = _verbatim("COMMITTER", variables["GIT_COMMITTER_IDENT"],

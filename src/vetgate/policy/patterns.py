@@ -57,6 +57,7 @@ _DIR_MARK = "ps_d"
 # compiled policy brought along (``remember_translations``): with them, a policy loaded from the
 # store matches paths without importing pathspec at all.
 _TRANSLATIONS: dict[str, tuple[str | None, bool | None]] = {}
+_MAX_TRANSLATIONS = 1 << 16
 
 
 def translations() -> dict[str, tuple[str | None, bool | None]]:
@@ -94,6 +95,8 @@ def translate_pattern(pattern: str) -> tuple[str | None, bool | None]:
         raise PatternError(f"is not a valid glob ({exc})") from exc
     translated = (None, include) if include is None or raw is None else (
         _END_ANCHOR.sub(r"\\Z", raw), include)
+    if len(_TRANSLATIONS) >= _MAX_TRANSLATIONS:
+        _TRANSLATIONS.clear()  # bounded, as the lru_cache it replaced was
     _TRANSLATIONS[pattern] = translated
     return translated
 
