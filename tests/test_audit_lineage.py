@@ -4,11 +4,14 @@ symlinks, deleted and re-added files, docstrings, files without a final newline.
 
 from __future__ import annotations
 
+import itertools
 import random
 import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import GitRepo, count_git_processes
 from vetgate.audit import lineage
@@ -21,6 +24,7 @@ from vetgate.audit.szz import (
 )
 from vetgate.changes import blame
 from vetgate.changes import lineage as changes_lineage
+from vetgate.changes.git import git_stream
 
 T0 = 1_700_000_000
 
@@ -273,6 +277,30 @@ def test_unexpected_git_output_is_refused_not_guessed() -> None:
         family.next(b"d" * 40)
     with pytest.raises(changes_lineage.LineageUnsupported, match="unexpected raw diff line"):
         changes_lineage._raw(b"100644 100644 abc")
+
+
+@given(st.binary(max_size=200).map(lambda raw: raw.replace(b"x", b"\n")),
+       st.lists(st.integers(min_value=0, max_value=200), max_size=8))
+def test_blocks_are_whole_lines_wherever_the_pipe_cut_the_stream(raw: bytes,
+                                                                  cuts: list[int]) -> None:
+    # git's output arrives in pieces of whatever size the pipe held at the moment it was read.
+    edges = sorted({0, len(raw), *(cut % (len(raw) + 1) for cut in cuts)})
+    chunks = [raw[start:end] for start, end in itertools.pairwise(edges)]
+    blocks = list(changes_lineage._blocks(iter(chunks)))
+    assert b"".join(blocks) == (raw if not raw or raw.endswith(b"\n") else raw + b"\n")
+    assert all(block.endswith(b"\n") for block in blocks)
+
+
+def test_git_stream_yields_the_same_records_whatever_it_reads_at_once(repo: GitRepo) -> None:
+    for i in range(30):
+        repo.commit(f"commit {i}\n\n" + "body line\n" * i, {f"f{i % 4}.py": f"x = {i}\n"})
+    args = ["log", "-z", "-p", "--format=%H%x00%B"]
+    root = str(repo.path)
+    expected = list(git_stream(args, root))
+    for size in (1, 7, 1 << 20):  # 1 MiB: more than a default pipe holds, so the pipe widens
+        assert list(git_stream(args, root, chunk_size=size)) == expected
+        assert b"".join(git_stream(args, root, sep=None, chunk_size=size)) == (
+            b"\0".join(expected))
 
 
 def test_quoted_and_spaced_paths_in_diff_headers() -> None:

@@ -77,6 +77,28 @@ def test_variants_choose_among_several_candidates(repo: GitRepo, known: dict[str
     assert set(run_szz(root, [fix], "l").inducing) == {known["c2"]}  # the largest
 
 
+@pytest.mark.parametrize("forward", [False, True])
+def test_r_szz_breaks_a_tie_of_commit_times_by_size(repo: GitRepo, forward: bool) -> None:
+    # Two candidates committed in the same second (a rebase does this): R-SZZ takes the larger.
+    # The facts are read without diffs; only the tied candidates' sizes are read after.
+    repo.commit("feat: app", {"app.py": _lines(*BASE)}, env=_at(0))
+    lines = list(BASE)
+    lines[2] = "value_3 = 33"
+    small = repo.commit("feat: three", {"app.py": _lines(*lines)}, env=_at(1))
+    lines[6] = "value_7 = 77"
+    large = repo.commit("feat: seven", {"app.py": _lines(*lines),
+                                        "more.py": _lines(*(f"m{i} = 0" for i in range(9)))},
+                        env=_at(1))
+    lines[2], lines[6] = "value_3 = 3", "value_7 = 7"
+    fix = _fix(repo, "fix: 3 and 7", {"app.py": _lines(*lines)}, 2)
+    root = str(repo.path)
+    head = repo.head() if forward else None
+    assert set(run_szz(root, [fix], "r", head=head).inducing) == {large}
+    assert set(run_szz(root, [fix], "b", head=head).inducing) == {small, large}
+    assert history.commit_facts(root, [large], sizes=False)[large].lines == 0
+    assert history.commit_facts(root, [large])[large].lines == 11
+
+
 def test_ghost_fix_only_adds_lines(repo: GitRepo, known: dict[str, str]) -> None:
     fix = _fix(repo, "fix: add a guard", {"app.py": _lines(*_current(repo), "guard = True")}, 3)
     outcome = blame_fix(str(repo.path), fix, exclude_pathspecs())

@@ -395,7 +395,9 @@ def _choose(root: str, outcomes: Sequence[FixBlame], variant: SzzVariant,
         for sha in outcome.candidates:
             if sha not in mapped:
                 mapped[sha] = reapplied_original(sha, targets)
-    facts = history.commit_facts(root, {sha for shas in mapped.values() for sha in shas})
+    facts = history.commit_facts(root, {sha for shas in mapped.values() for sha in shas},
+                                 sizes=variant == "l")
+    chosen_from: list[tuple[FixBlame, list[history.CommitFacts]]] = []
     for outcome in outcomes:
         if outcome.kind == "ghost":
             result.ghost += 1
@@ -415,7 +417,29 @@ def _choose(root: str, outcomes: Sequence[FixBlame], variant: SzzVariant,
                     result.candidates_ignored += 1
                     continue
                 candidates[sha] = fact
-        for chosen in select_candidates(variant, list(candidates.values())):
+        chosen_from.append((outcome, list(candidates.values())))
+    if variant == "r":
+        _size_ties(root, chosen_from)
+    for outcome, candidates_of_fix in chosen_from:
+        for chosen in select_candidates(variant, candidates_of_fix):
             result.inducing.setdefault(chosen.sha, []).append(
                 (outcome.fix.sha, outcome.fix.commit_time)
             )
+
+
+def _size_ties(root: str, chosen_from: list[tuple[FixBlame, list[history.CommitFacts]]]
+               ) -> None:
+    """R-SZZ breaks a tie of commit times by size: read the sizes of the tied candidates only
+    (the facts were read without diffs) and put them in place."""
+    tied: set[str] = set()
+    for _, candidates in chosen_from:
+        if len(candidates) > 1:
+            newest = max(fact.commit_time for fact in candidates)
+            latest = [fact.sha for fact in candidates if fact.commit_time == newest]
+            if len(latest) > 1:
+                tied.update(latest)
+    if not tied:
+        return
+    sized = history.commit_facts(root, tied)
+    for _, candidates in chosen_from:
+        candidates[:] = [sized.get(fact.sha, fact) for fact in candidates]
