@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from vetgate.changes._parse import LOG_ARGS, LoggedPaths, parse_log
 from vetgate.changes.git import GitPipe, git_stream, run_git
@@ -316,6 +316,12 @@ _READ_TO_THE_END = 1 << 62
 
 def listed_commits(listing: GitPipe) -> list[Commit]:
     """The commits of a :func:`start_listing`, read as git writes them (waits for git)."""
+    return list(iter_listed_commits(listing))
+
+
+def iter_listed_commits(listing: GitPipe) -> Iterator[Commit]:
+    """The commits of a :func:`start_listing`, one by one as git writes them: memory holds one
+    pipe's worth of answers, never the whole list."""
     commits: list[Commit] = []
     pending = b""
     parts: list[bytes] = []
@@ -328,14 +334,15 @@ def listed_commits(listing: GitPipe) -> list[Commit]:
         pending = b"".join([pending, *parts])
         parts.clear()
         pending = pending[_parse_complete(pending, commits):]
+        yield from commits
+        commits.clear()
         have = len(pending)
         found = _OBJECT_HEADER.match(pending)
         if found is not None:
             need = found.end() + int(found.group(2)) + 1
         else:  # a header still arriving, or an answer that is no commit: read on to the end
             need = have + 1 if b"\n" not in pending else _READ_TO_THE_END
-    commits.extend(_parse_batch(b"".join([pending, *parts]), None))  # the rest, and its faults
-    return commits
+    yield from _parse_batch(b"".join([pending, *parts]), None)  # the rest, and its faults
 
 
 def _parse_complete(output: bytes, commits: list[Commit]) -> int:

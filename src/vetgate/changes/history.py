@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 from vetgate.changes._parse import LOG_PINNED, LogRecord, log_format, parse_log_stream
-from vetgate.changes.commits import read_commits
+from vetgate.changes.commits import iter_listed_commits, read_commits, start_listing
 from vetgate.changes.git import git_stream, run_git
 from vetgate.changes.model import Commit
 from vetgate.errors import GitError, UsageError
@@ -260,15 +260,15 @@ def iter_log(root: str, selection: RevisionSelection, *,
     """Every non-merge commit of ``selection`` (and merges when asked), newest first, without
     diffs (the cheap pass).
 
-    Messages come from the commit objects (``read_commits``), never from a ``--format``
-    placeholder: git re-encodes those by the commit's encoding header.
+    ``git rev-list | git cat-file --batch``: the ids never pass through Python, and the
+    commits are read from their objects as git writes them (one cat-file, not one per batch).
+    Messages come from the objects, never from a ``--format`` placeholder: git re-encodes those
+    by the commit's encoding header. ``rev-list`` walks in the order ``git log`` does.
     """
-    options = _LOG_OPTIONS if not merges else tuple(o for o in _LOG_OPTIONS if o != "--no-merges")
-    args = ["log", *options, log_format(), *selection.log_args()]
-    shas = (record.sha for record in parse_log_stream(git_stream(args, root)))
+    args = [*(() if merges else ("--no-merges",)), *selection.log_args()]
     cut = shallow_commits(root)
-    for chunk in _chunks(shas):
-        for commit in read_commits(root, chunk):
+    with start_listing(root, args) as listing:
+        for commit in iter_listed_commits(listing):
             yield LogEntry(
                 sha=commit.sha or "",
                 parents=_parents_here(commit, cut),
