@@ -115,7 +115,8 @@ def test_bad_input_exits_2_with_one_line(history: dict[str, str], repo: GitRepo,
 
 def test_not_a_repository_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "-C", str(tmp_path)]) == 2
-    assert "not inside a git work tree" in capsys.readouterr().err
+    assert ("is not inside a git repository; run vetgate from a repository, or a bare or mirror "
+            "clone") in capsys.readouterr().err
 
 
 def test_since_until_select_history(history: dict[str, str], repo: GitRepo,

@@ -171,7 +171,8 @@ def test_not_a_repository(tmp_path: os.PathLike[str], capsys: pytest.CaptureFixt
                           ) -> None:
     code = main(["origin", "-C", str(tmp_path)])
     assert code == 2
-    assert "not inside a git work tree" in capsys.readouterr().err
+    assert (f"{tmp_path} is not inside a git repository; run vetgate from a repository, or a "
+            "bare or mirror clone (or pass -C DIR)") in capsys.readouterr().err
 
 
 def test_console_script(repo: GitRepo) -> None:

@@ -226,6 +226,8 @@ def merge_reports(paths: Sequence[str]) -> AuditReport:
                                tuple(f.get("rules", ()))) for _, f in failures),
         method=_method(reports, szz, window),
         policy_files=tuple(dict.fromkeys(p for _, d in reports for p in d["policy_files"])),
+        policy_source="; ".join(dict.fromkeys(d["policy_source"] for _, d in reports
+                                              if d.get("policy_source"))),
         deployments=_deployments(reports),
         repositories=tuple(_repository(path, data) for path, data in reports),
     )

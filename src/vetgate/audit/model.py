@@ -165,6 +165,9 @@ class AuditReport:
     failures: tuple[Failure, ...]
     method: Method
     policy_files: tuple[str, ...] = ()
+    # Where the policy was read (``gate.policy.describe_policy``): the work tree, or HEAD's
+    # commit in a bare repository, or the built-in default and why.
+    policy_source: str = ""
     deployments: DeploymentStats | None = None  # with --deployments (or release tags)
     repository: str = ""  # the repository's folder name (a merged report's rows use it)
     repositories: tuple[RepositoryRow, ...] = ()  # a merged report: one row per repository

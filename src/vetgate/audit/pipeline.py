@@ -39,7 +39,7 @@ from vetgate.audit.szz import (
     compile_fix_pattern,
     run_szz,
 )
-from vetgate.changes import history
+from vetgate.changes import git, history
 from vetgate.changes.history import HistoryCommit, RevisionSelection
 from vetgate.policy.model import Policy
 from vetgate.provenance.model import CommitOrigin, ProvenanceContext
@@ -472,7 +472,7 @@ def run_audit(options: AuditOptions, policy: Policy, *, progress: Progress | Non
         method=method,
         policy_files=policy.files,
         deployments=None if deployments is None else deployments.freeze(),
-        repository=os.path.basename(root.rstrip("/")),
+        repository=git.repository_name(root),
     )
 
 

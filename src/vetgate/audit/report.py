@@ -165,6 +165,7 @@ def _to_json(report: AuditReport) -> dict[str, Any]:
         ],
         "method": method_json(report.method),
         "policy_files": list(report.policy_files),
+        "policy_source": report.policy_source,
     }
 
 
@@ -227,6 +228,8 @@ def summary_lines(report: AuditReport) -> list[str]:
         lines.append(f"{counted(method.failures_outside_range, 'failed commit')} "
                      f"{'lies' if method.failures_outside_range == 1 else 'lie'} outside the "
                      "range (not counted)")
+    if report.policy_source:
+        lines.append(f"policy: {report.policy_source}")
     return lines
 
 

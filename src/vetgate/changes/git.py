@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import IO
 
 from vetgate.errors import GitError
+from vetgate.records import frozen
 
 # Settings that keep git's output machine-readable whatever the user's config says.
 _NO_GIT = "git is not installed or not on PATH; install git and try again"
@@ -300,14 +301,92 @@ class GitPipe:
 
 
 def repo_root(cwd: str) -> str:
-    """The work tree's top level; ``GitError`` with the remedy when ``cwd`` is not in a repo."""
+    """The work tree's top level; ``GitError`` with the remedy when ``cwd`` is not in a work
+    tree (commands that read or write files there: check, the hooks, init, validate, explain,
+    ``origin --staged``). History commands use ``history_root``."""
     proc = run_git(["rev-parse", "--show-toplevel"], cwd, check=False)
     if proc.returncode != 0:
-        raise GitError(
-            f"{os.path.abspath(cwd)} is not inside a git work tree; run vetgate from a "
-            "repository (or pass -C DIR)"
-        )
+        raise GitError(_no_work_tree(cwd))
     return proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n")
+
+
+def _no_work_tree(cwd: str) -> str:
+    """Why ``cwd`` has no work tree, and what to do (asked only once that is known)."""
+    where = os.path.abspath(cwd)
+    proc = run_git(["rev-parse", "--is-bare-repository"], cwd, check=False)
+    flag = proc.stdout.strip() if proc.returncode == 0 else b""
+    if flag == b"true":
+        return (f"{where} is a bare repository: this command needs a work tree; run it in a "
+                f"clone with one (`git clone {where} DIR`); the history commands (`vetgate "
+                "origin RANGE`, `vetgate audit`, `vetgate replay --policy FILE`) read a bare "
+                "repository as it is")
+    if flag == b"false":
+        return (f"{where} is inside a git directory, not a work tree: this command needs a "
+                "work tree; run vetgate from the work tree (or pass -C DIR)")
+    return (f"{where} is not inside a git work tree; run vetgate from a repository (or pass "
+            "-C DIR)")
+
+
+@frozen
+class HistoryRoot:
+    """Where a history command (``origin RANGE``, ``audit``, ``replay``) works: the work
+    tree's top level, or, where git sees no work tree (a bare or mirror clone, or inside a
+    ``.git`` directory), the absolute git directory (``work_tree`` False: nothing is read from
+    files there; the policy is the one committed at HEAD, ``gate.policy``)."""
+
+    path: str
+    work_tree: bool
+
+
+# What ``history_root`` asks git, first in any ``git rev-parse`` that wants the root too
+# (``--show-toplevel`` fails without a work tree; ``--show-cdup`` prints nothing then).
+WHERE_ARGS = ("--is-bare-repository", "--is-inside-work-tree", "--absolute-git-dir",
+              "--show-cdup")
+
+
+def parse_where(lines: Sequence[str], cwd: str) -> tuple[HistoryRoot, int] | None:
+    """The root that ``git rev-parse WHERE_ARGS ...`` printed (its output split into lines) and
+    how many lines that took; None where the count is not certain (a repository seen from
+    outside its work tree: ``history_root`` sorts that out)."""
+    if len(lines) < 3 or not lines[2]:
+        return None
+    bare, inside, git_dir = lines[:3]
+    if bare == "true":  # no work tree at all: --show-cdup printed nothing
+        return HistoryRoot(git_dir, False), 3
+    if inside == "true" and len(lines) > 3:
+        # The way git finds its top level: up from the real current directory.
+        top = os.path.normpath(os.path.join(os.path.realpath(cwd), lines[3]))
+        return HistoryRoot(top, True), 4
+    return None
+
+
+def history_root(cwd: str) -> HistoryRoot:
+    """The root a history command works in (``HistoryRoot``), from one ``git rev-parse``;
+    ``GitError`` with the remedy when ``cwd`` is in no repository at all."""
+    proc = run_git(["rev-parse", *WHERE_ARGS], cwd, check=False)
+    lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
+    found = parse_where(lines, cwd) if proc.returncode == 0 else None
+    if found is not None:
+        return found[0]
+    if proc.returncode == 0 and len(lines) > 2 and lines[2]:
+        # Outside the work tree: --show-cdup names it when git knows one (GIT_WORK_TREE,
+        # core.worktree), else nothing (inside a .git directory): read it as a bare one.
+        if len(lines) > 4 and os.path.isabs(lines[3]):
+            return HistoryRoot(lines[3], True)
+        return HistoryRoot(lines[2], False)
+    raise GitError(f"{os.path.abspath(cwd)} is not inside a git repository; run vetgate from a "
+                   "repository, or a bare or mirror clone (or pass -C DIR)")
+
+
+def repository_name(root: str) -> str:
+    """The repository's name for reports: the work tree's folder, or a git directory's
+    without ``.git`` (``name.git`` and ``name/.git`` are ``name``), so a mirror and a clone
+    of the same repository agree."""
+    path = os.path.normpath(os.path.abspath(root))
+    name = os.path.basename(path)
+    if name == ".git":
+        return os.path.basename(os.path.dirname(path))
+    return name.removesuffix(".git") or name
 
 
 def run_git_capped(args: Sequence[str], cwd: str, limit: int) -> bytes:

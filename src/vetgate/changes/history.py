@@ -130,12 +130,18 @@ def check_history(root: str, selection: RevisionSelection) -> str:
         raise UsageError(
             f"bad revision range {rev_range!r}: {detail}; use a commit, a branch or A..B"
         )
-    end = rev_range.split("..")[-1].lstrip(".") or "HEAD"
+    end = range_end(rev_range)
     resolved = run_git(
         ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{end}^{{commit}}"], root,
         check=False,
     )
     return resolved.stdout.decode("ascii", "replace").strip() if resolved.returncode == 0 else ""
+
+
+def range_end(rev_range: str) -> str:
+    """The revision a range (``A..B``, ``A...B`` or one revision) ends at (``A..`` ends at
+    HEAD, as git reads it)."""
+    return rev_range.split("..")[-1].lstrip(".") or "HEAD"
 
 
 def resolve_date(root: str, option: str, text: str) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from vetgate.changes._parse import decode_path
 from vetgate.changes.commits import list_commits, log_commits, with_logged_paths
-from vetgate.changes.git import run_git
+from vetgate.changes.git import WHERE_ARGS, HistoryRoot, parse_where, run_git
 from vetgate.changes.model import Commit
 from vetgate.errors import GitError, UsageError
 
@@ -376,25 +376,32 @@ def split_range(spec: str) -> tuple[str, str]:
 
 
 def locate(cwd: str, revs: Sequence[str], globs: Sequence[str] = ()
-           ) -> tuple[str, str, list[str], list[str]] | None:
-    """The work tree's top level, vetgate's compiled store (``--git-path vetgate``, absolute),
-    the commit each of ``revs`` names (tags peeled) and the refs ``globs`` match, from one
-    ``git rev-parse``; None when git refuses any of it or a revision could be read as something
-    else (the caller then asks the way that explains: ``repo_root``, ``resolve``)."""
+           ) -> tuple[HistoryRoot, str, list[str], list[str]] | None:
+    """The root a history command works in (``history_root``: the work tree's top level, or a
+    bare repository's git directory), vetgate's compiled store (``--git-path vetgate``,
+    absolute), the commit each of ``revs`` names (tags peeled) and the refs ``globs`` match,
+    from one ``git rev-parse``; None when git refuses any of it or a revision could be read as
+    something else (the caller then asks the way that explains: ``history_root``,
+    ``resolve``)."""
     if any(not rev or rev.startswith("-") or any(ch in rev for ch in "\0\n\r")
            for rev in revs):
         return None
-    proc = run_git(["rev-parse", "--show-toplevel", "--git-path", "vetgate",
+    proc = run_git(["rev-parse", *WHERE_ARGS, "--git-path", "vetgate",
                     *(f"{rev}^{{commit}}" for rev in revs), "--symbolic-full-name",
                     *(f"--glob={glob}" for glob in globs)], cwd, check=False)
     lines = proc.stdout.decode("utf-8", "surrogateescape").split("\n")
-    if proc.returncode != 0 or len(lines) < len(revs) + 3 or lines[-1] or not lines[0]:
+    where = parse_where(lines, cwd) if proc.returncode == 0 else None
+    if where is None:
         return None
-    shas = lines[2:2 + len(revs)]
+    root, used = where
+    lines = lines[used:]
+    if len(lines) < len(revs) + 2 or lines[-1] or not lines[0]:
+        return None
+    shas = lines[1:1 + len(revs)]
     if not all(len(sha) in (40, 64) and not sha.strip("0123456789abcdef") for sha in shas):
         return None
-    store = os.path.normpath(os.path.join(os.path.abspath(cwd), lines[1]))
-    return lines[0], store, shas, lines[2 + len(revs):-1]
+    store = os.path.normpath(os.path.join(os.path.abspath(cwd), lines[0]))
+    return root, store, shas, lines[1 + len(revs):-1]
 
 
 def is_shallow(root: str) -> bool:

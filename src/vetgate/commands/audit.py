@@ -153,9 +153,10 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
     from vetgate.audit.progress import Progress
     from vetgate.audit.szz import compile_fix_pattern
     from vetgate.changes import history
-    from vetgate.changes.git import repo_root
+    from vetgate.changes.git import history_root
     from vetgate.commands.common import write_output
-    from vetgate.gate.policy import load_policy_at
+    from vetgate.gate.policy import load_history_policy
+    from vetgate.records import replace
 
     if szz not in ("b", "l", "r"):
         raise UsageError(f"--szz {szz!r}: use b, r (default) or l")
@@ -166,7 +167,8 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
         raise UsageError(f"--jobs {jobs}: give 1 (serial) to 256 blame workers; the default is "
                          "one per core")
     compile_fix_pattern(fix_pattern)  # a bad pattern fails before any git work
-    root = repo_root(repo)
+    where = history_root(repo)  # a work tree, or a bare repository's git directory
+    root = where.path
     since_time = parse_date(root, "--since", since) if since is not None else None
     until_time = parse_date(root, "--until", until) if until is not None else None
     if since_time is not None and until_time is not None and since_time > until_time:
@@ -176,11 +178,12 @@ def run(*, repo: str = ".", rev_range: str | None = None, since: str | None = No
         history.refuse_shallow(root)
     selection = history.RevisionSelection(rev_range or "HEAD", _git_date(since_time),
                                           _git_date(until_time))
-    loaded = load_policy_at(root, policy, None)
+    loaded, source = load_history_policy(where, policy, rev_range, "audit")
     options = AuditOptions(root=root, selection=selection, szz=cast("SzzVariant", szz),
                            window_days=window_days, fix_pattern=fix_pattern,
                            since_label=since, until_label=until, deployments=deployments,
                            jobs=jobs, write_commit_graph=write_commit_graph)
-    report = run_audit(options, loaded, progress=Progress(cast("ProgressMode", progress)))
+    report = replace(run_audit(options, loaded, progress=Progress(cast("ProgressMode", progress))),
+                     policy_source=source)
     write_output(render(report, format), output)
     return 0

@@ -21,7 +21,7 @@ from vetgate.policy.model import OriginConfig
 from vetgate.provenance.model import CommitOrigin
 
 if TYPE_CHECKING:
-    from vetgate.changes.git import GitPipe
+    from vetgate.changes.git import GitPipe, HistoryRoot
 
 SHORT_SHA = 10
 
@@ -30,6 +30,16 @@ def _origin_config(root: str, policy: Sequence[str] | None) -> OriginConfig:
     from vetgate.gate.policy import load_policy_at
 
     return load_policy_at(root, policy, None).origin
+
+
+def _history_config(root: HistoryRoot, policy: Sequence[str] | None, spec: str
+                    ) -> OriginConfig:
+    """The origin settings of the policy a history reads by: the work tree's, or in a bare
+    repository the one committed at HEAD (``gate.policy.load_history_policy``)."""
+    from vetgate.gate.policy import load_history_policy
+
+    return load_history_policy(root, policy, None if spec == "HEAD" else spec,
+                               "origin")[0].origin
 
 
 def _commits(root: str, spec: str) -> tuple[list[Commit], str]:
@@ -48,12 +58,12 @@ def _commits(root: str, spec: str) -> tuple[list[Commit], str]:
     return read_commits(root, [sha]), sha
 
 
-def _listing(repo: str, spec: str) -> tuple[str, str, str, bool, GitPipe] | None:
-    """One ``git rev-parse`` for the work tree, vetgate's compiled store, the commits ``spec``
-    names and whether there are git-ai notes refs, then git started on the commits (read while
-    the policy loads): ``(root, store, revision to read traces at, notes refs?, listing)``.
-    None when git refuses something; the slow path then says what (``repo_root``,
-    ``_commits``)."""
+def _listing(repo: str, spec: str) -> tuple[HistoryRoot, str, str, bool, GitPipe] | None:
+    """One ``git rev-parse`` for the root (the work tree, or a bare repository's git
+    directory), vetgate's compiled store, the commits ``spec`` names and whether there are
+    git-ai notes refs, then git started on the commits (read while the policy loads): ``(root,
+    store, revision to read traces at, notes refs?, listing)``. None when git refuses
+    something; the slow path then says what (``history_root``, ``_commits``)."""
     from vetgate.changes.commits import start_listing
     from vetgate.changes.notes import REF_GLOBS
     from vetgate.changes.repo import locate, split_range
@@ -67,7 +77,7 @@ def _listing(repo: str, spec: str) -> tuple[str, str, str, bool, GitPipe] | None
         args = ["--topo-order", "--reverse", "--end-of-options", shas[1], f"^{shas[0]}"]
     else:
         args = ["--no-walk", "--end-of-options", shas[0]]
-    return root, store, shas[-1], bool(refs), start_listing(root, args)
+    return root, store, shas[-1], bool(refs), start_listing(root.path, args)
 
 
 def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:
@@ -142,21 +152,22 @@ def run(*, repo: str = ".", rev_range: str | None = None, staged: bool = False,
 
 def _history(repo: str, spec: str, policy: Sequence[str] | None
              ) -> tuple[list[CommitOrigin], OriginConfig]:
-    """The origins of the commits ``spec`` names, under the work tree's policy. git reads the
-    commits while the policy and the catalog load (from vetgate's compiled store)."""
+    """The origins of the commits ``spec`` names, under the work tree's policy (HEAD's in a
+    bare repository). git reads the commits while the policy and the catalog load (from
+    vetgate's compiled store)."""
     from vetgate import compiled
     from vetgate.changes.commits import listed_commits
     from vetgate.gate.origins import classify_commits
 
     started = _listing(repo, spec)
     if started is None:
-        from vetgate.changes.git import repo_root
+        from vetgate.changes.git import history_root
 
-        root = repo_root(repo)
-        config = _origin_config(root, policy)
-        commits, traces_rev = _commits(root, spec)
-        return classify_commits(root, commits, config, traces_rev=traces_rev), config
-    root, store, traces_rev, notes_refs, listing = started
+        where = history_root(repo)
+        config = _history_config(where, policy, spec)
+        commits, traces_rev = _commits(where.path, spec)
+        return classify_commits(where.path, commits, config, traces_rev=traces_rev), config
+    where, store, traces_rev, notes_refs, listing = started
     # Thousands of small records and no cycles among them: the cycle collector would only walk
     # them again and again (as for a stored policy's unpickling, vetgate.compiled).
     collecting = gc.isenabled()
@@ -164,12 +175,12 @@ def _history(repo: str, spec: str, policy: Sequence[str] | None
     try:
         with listing:
             compiled.use_directory(store)
-            config = _origin_config(root, policy)
+            config = _history_config(where, policy, spec)
             from vetgate.provenance.index import builtin_index
 
             builtin_index()  # the catalog, compiled or stored, while git still reads
             commits = listed_commits(listing)
-        return classify_commits(root, commits, config, traces_rev=traces_rev,
+        return classify_commits(where.path, commits, config, traces_rev=traces_rev,
                                 notes_refs=notes_refs), config
     finally:
         if collecting:

@@ -37,20 +37,27 @@ def run(*, repo: str = ".", policy: Sequence[str] | None = None, against: str | 
         format: str = "text", output: str | None = None) -> int:
     """Replay the proposed policy over the branch's history and print the report; exit 0
     (what a replay finds is information, not a verdict), 2 when it cannot replay."""
-    from vetgate.changes.git import repo_root
+    from vetgate.changes.git import history_root
     from vetgate.commands.common import write_output
     from vetgate.gate.policy import describe_policy, load_policy_at, load_policy_spec
     from vetgate.replay.render import render
     from vetgate.replay.walk import Side, replay
 
     count = _last(last, rev_range)
-    root = repo_root(repo)
+    where = history_root(repo)  # a work tree, or a bare repository's git directory
+    root = where.path
+    if not where.work_tree and not policy:
+        raise UsageError(
+            f"{root} has no work tree to propose a policy from (a bare or mirror clone): give "
+            "the proposed policy with --policy FILE, e.g. `vetgate replay --policy "
+            "new-policy.yaml`")
     head, base = "HEAD", None
     if rev_range is not None:
         from vetgate.changes.collect import parse_range
 
         base, head = parse_range(root, rev_range)
-    proposed_policy = load_policy_at(root, list(policy) if policy else None, None)
+    proposed_policy = load_policy_at(root, list(policy) if policy else None, None,
+                                     work_tree=where.work_tree)
     proposed = Side(proposed_policy, describe_policy(proposed_policy, None))
     if against is None:
         from vetgate.changes.repo import resolve
@@ -59,7 +66,7 @@ def run(*, repo: str = ".", policy: Sequence[str] | None = None, against: str | 
         current = load_policy_at(root, None, head_sha)
         compared = Side(current, describe_policy(current, head_sha, head))
     else:
-        compared = Side(*load_policy_spec(root, against))
+        compared = Side(*load_policy_spec(root, against, work_tree=where.work_tree))
     evidence = None
     if reviews:
         from vetgate.hosts.reviewfile import load_reviews_file

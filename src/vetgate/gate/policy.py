@@ -1,5 +1,6 @@
 """The policy that judges: the work tree's (``.vetgate.yaml`` or explicit files) or a commit's
-(``--policy-ref``, the base of a range), or the packaged default when there is none."""
+(``--policy-ref``, the base of a range; HEAD's for history commands in a bare repository), or the
+packaged default when there is none."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from vetgate.policy.model import Policy
 
 if TYPE_CHECKING:
+    from vetgate.changes.git import HistoryRoot
     from vetgate.policy.files import GitSource
 
 
@@ -49,24 +51,26 @@ def start_discovery(root: str) -> None:
 
 
 def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *,
-                   index: bool = False, differs: list[str] | None = None) -> Policy:
+                   index: bool = False, differs: list[str] | None = None,
+                   work_tree: bool = True) -> Policy:
     """Load the policy: ``explicit`` files or the discovered one, from the work tree (``rev``
     None), from the index (``index``: what the pending commit will carry) or from commit
     ``rev``; the packaged default policy when there is none there. Every file is read through
     ``vetgate.policy.files`` (regular files only, size-capped). From the index, the files whose
-    work tree copy differs are added to ``differs``."""
+    work tree copy differs are added to ``differs``. Without a ``work_tree`` (``root`` is a bare
+    repository's git directory) explicit files keep their absolute paths."""
     from vetgate.policy.files import GitSource
 
     if rev is None and (explicit or not index):
         from vetgate.policy.files import discover
 
         # Explicit files (`--policy`) are the caller's choice, read where they are.
-        files = discover(root, explicit)
+        files = discover(root, explicit, within=work_tree)
         if files is None:
             return default_policy()  # the loader (yaml, schema) not even imported when stored
         from vetgate.policy.loader import WorkTreeSource, load_policy
 
-        return load_policy(files, WorkTreeSource(root), root=root)
+        return load_policy(files, WorkTreeSource(root), root=root if work_tree else None)
     source = GitSource(root, rev)
     if explicit:
         from vetgate.policy.files import discover
@@ -100,6 +104,36 @@ def load_policy_at(root: str, explicit: Sequence[str] | None, rev: str | None, *
         # One file, no includes: the key (its object id) names everything the policy is made of.
         _store_policy(key, policy)
     return policy
+
+
+def load_history_policy(root: HistoryRoot, explicit: Sequence[str] | None,
+                        rev_range: str | None, command: str) -> tuple[Policy, str]:
+    """The policy a history command (``origin RANGE``, ``audit``) counts by, and where it was
+    read (``describe_policy``): ``explicit`` files as given, else the work tree's. Without a
+    work tree (a bare or mirror clone) the one committed at HEAD, or, while HEAD is unborn, at
+    the commit ``rev_range`` ends at; a commit without one is the built-in default saying so,
+    never the default for want of a work tree. ``command`` names the command in the remedy."""
+    if root.work_tree or explicit:
+        policy = load_policy_at(root.path, explicit, None, work_tree=root.work_tree)
+        return policy, describe_policy(policy, None)
+    from vetgate.changes.history import range_end
+    from vetgate.changes.repo import head_sha, resolve
+
+    head = head_sha(root.path)
+    if head is not None:
+        policy = load_policy_at(root.path, None, head)
+        return policy, describe_policy(policy, head, "HEAD")
+    end = range_end(rev_range) if rev_range else "HEAD"
+    if end == "HEAD":
+        from vetgate.errors import UsageError
+
+        raise UsageError(
+            f"{root.path} has no work tree and its HEAD names no commit (an unborn branch), so "
+            f"there is no policy to read at HEAD: name a range, e.g. `vetgate {command} main` "
+            "(the policy is then the one committed where the range ends), or pass --policy FILE")
+    sha = resolve(root.path, end)
+    policy = load_policy_at(root.path, None, sha)
+    return policy, describe_policy(policy, sha, end)
 
 
 def _compiled_key(source: GitSource, files: Sequence[str]) -> str | None:
@@ -204,9 +238,10 @@ def describe_policy(policy: Policy, rev: str | None, name: str | None = None) ->
     return f"{files}@{rev[:12]}{shown}"
 
 
-def load_policy_spec(root: str, spec: str) -> tuple[Policy, str]:
+def load_policy_spec(root: str, spec: str, *, work_tree: bool = True) -> tuple[Policy, str]:
     """``--against REF|PATH``: a policy file, else the policy a commit has; with where it was
-    read. Neither is a ``UsageError`` saying what to give."""
+    read (``work_tree`` False: ``root`` is a bare repository's git directory). Neither is a
+    ``UsageError`` saying what to give."""
     import os
 
     from vetgate.changes.repo import resolve_optional
@@ -216,7 +251,7 @@ def load_policy_spec(root: str, spec: str) -> tuple[Policy, str]:
         raise UsageError("--against is empty; give a policy file or a commit (is a variable "
                          "unset?)")
     if os.path.isfile(spec):
-        policy = load_policy_at(root, [spec], None)
+        policy = load_policy_at(root, [spec], None, work_tree=work_tree)
         return policy, describe_policy(policy, None)
     sha = resolve_optional(root, spec)
     if sha is None:

@@ -344,13 +344,15 @@ def _real(path: str) -> str:
     return os.path.join(os.path.realpath(directory), name)
 
 
-def discover(root: str, explicit: Sequence[str] | None = None) -> list[str] | None:
+def discover(root: str, explicit: Sequence[str] | None = None, *, within: bool = True
+             ) -> list[str] | None:
     """The policy files to load.
 
     ``explicit`` paths (relative to the current directory, or absolute) become repo-relative
-    POSIX paths when they are inside ``root`` and stay absolute otherwise; one that does not
-    exist is a ``UsageError``. Without them: ``[".vetgate.yaml"]`` when the repository has one,
-    else None (the caller then uses ``load_default_policy()``).
+    POSIX paths when they are inside ``root`` (and ``within``: a root that is a work tree) and
+    stay absolute otherwise; one that does not exist is a ``UsageError``. Without them:
+    ``[".vetgate.yaml"]`` when the repository has one, else None (the caller then uses
+    ``load_default_policy()``).
     """
     real_root = os.path.realpath(root)
     if explicit:
@@ -359,7 +361,7 @@ def discover(root: str, explicit: Sequence[str] | None = None) -> list[str] | No
             if not os.path.isfile(given):
                 raise missing_file_error("policy file", given)
             real = _real(given)
-            files.append(_inside(real, real_root) or real)
+            files.append((_inside(real, real_root) if within else None) or real)
         return files
     default = os.path.join(real_root, DEFAULT_POLICY_FILE)
     if os.path.lexists(default):
