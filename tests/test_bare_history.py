@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GitRepo, make_repo
+from conftest import GitRepo, count_git_processes, make_repo
 from conftest import at_day as _at
 from vetgate.changes.git import HistoryRoot, history_root, repository_name
 from vetgate.main import main
@@ -119,6 +119,24 @@ def test_origin_is_the_same_in_bare_and_mirror_clones(clones: dict[str, Path], a
         # HEAD's policy counted: strict mode and the team's marker, not the decoy's or default's
         assert "4 commits: 2 ai, 0 human, 2 unknown (unknown counts as ai)" in out
         assert "Made-By: robot-7  (policy marker)" in out
+
+
+def test_origin_takes_its_fast_path_in_a_bare_repository(clones: dict[str, Path],
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    # One rev-parse for root, store and range, the listing started at once; a bare repository
+    # asks git only for HEAD and its policy entry beyond what the clone asks.
+    counts = {}
+    for name in ("clone", "bare"):
+        # (a first run stores the compiled policy: the blob is then not read again)
+        assert main(["origin", "-C", str(clones[name]), "HEAD~3..HEAD"]) == 0
+        with count_git_processes() as calls:
+            assert main(["origin", "-C", str(clones[name]), "HEAD~3..HEAD"]) == 0
+        assert sum(" rev-parse --is-bare-repository " in call for call in calls) == 1
+        assert not any("--show-toplevel" in call for call in calls)
+        counts[name] = len(calls)
+    assert counts["bare"] == counts["clone"] + 2
+    capsys.readouterr()
 
 
 def test_audit_json_is_the_same_in_bare_and_mirror_clones(clones: dict[str, Path],
@@ -269,6 +287,15 @@ def test_history_root_of_each_kind_of_repository(clones: dict[str, Path], tmp_pa
     link = tmp_path / "link"
     os.symlink(clone / "src", link)
     assert history_root(str(link)) == HistoryRoot(str(clone), True)
+
+
+def test_history_root_of_a_work_tree_named_by_the_environment(
+        clones: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIT_DIR and GIT_WORK_TREE from outside the work tree: git names it, so it is the root.
+    clone = clones["clone"]
+    monkeypatch.setenv("GIT_DIR", str(clone / ".git"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(clone))
+    assert history_root(str(tmp_path)) == HistoryRoot(str(clone), True)
 
 
 def test_repository_names() -> None:

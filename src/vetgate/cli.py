@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="replay the changes of BASE..HEAD instead of the last N")
     replay.add_argument("--policy", action="append", default=None, metavar="PATH",
                         help="the proposed policy file (repeatable; default: the work tree's "
-                             ".vetgate.yaml)")
+                             ".vetgate.yaml; required in a bare repository)")
     replay.add_argument("--against", metavar="REF|PATH",
                         help="the policy to compare with: a policy file, or a commit whose "
                              "policy to read (default: the policy at HEAD)")
