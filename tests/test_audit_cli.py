@@ -288,16 +288,22 @@ def test_accepted_date_forms(history: dict[str, str], repo: GitRepo, since: str 
 
 def test_commit_graph_is_offered_and_written_only_when_asked(
         history: dict[str, str], repo: GitRepo, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from vetgate.audit import pipeline
 
     monkeypatch.setattr(pipeline, "MANY_FIXES", 1)
     graph = repo.path / ".git" / "objects" / "info" / "commit-graph"
-    # Without a window the forward pass settles every fix: no blame for a commit-graph to speed.
-    assert main(["audit", "-C", str(repo.path), "--format", "json", "--jobs", "1"]) == 0
-    assert "commit-graph" not in capsys.readouterr().err
-    assert main(["audit", "-C", str(repo.path), "--format", "json", "--jobs", "1",
-                 "--window", "90d"]) == 0
+    # The forward pass settles every fix, with a window or without: no blame for a commit-graph
+    # to speed.
+    for window in ([], ["--window", "90d"]):
+        assert main(["audit", "-C", str(repo.path), "--format", "json", "--jobs", "1",
+                     *window]) == 0
+        assert "commit-graph" not in capsys.readouterr().err
+    # A shallow clone: every fix is blamed with git blame.
+    clone = tmp_path / "shallow"
+    repo.git("clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone))
+    assert main(["audit", "-C", str(clone), "--format", "json", "--jobs", "1",
+                 "--allow-shallow"]) == 0
     err = capsys.readouterr().err
     assert "one with changed-path filters made blame about 2x faster" in err
     assert "add --write-commit-graph" in err and not graph.exists()

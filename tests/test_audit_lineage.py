@@ -5,6 +5,7 @@ symlinks, deleted and re-added files, docstrings, files without a final newline.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from conftest import GitRepo, count_git_processes
 from vetgate.audit import lineage
 from vetgate.audit.szz import (
+    FixBlame,
     FixCommit,
     blame_fix,
     compile_fix_pattern,
@@ -32,11 +34,14 @@ T0 = 1_700_000_000
 class History:
     """Writes a random history with branches and merges through ``git fast-import``."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, skew: float = 0.0, spacing: tuple[int, int] = (60, 7200)
+                 ) -> None:
         self.rng = random.Random(seed)
         self.out: list[bytes] = []
         self.mark = 0
         self.when = T0
+        self.skew = skew  # how often a commit is dated before the one written just before it
+        self.spacing = spacing  # seconds between commits
 
     def _data(self, raw: bytes) -> bytes:
         return b"data %d\n" % len(raw) + raw + b"\n"
@@ -44,7 +49,8 @@ class History:
     def commit(self, branch: str, parents: list[int], tree: dict[str, bytes],
                base: dict[str, bytes], message: str) -> int:
         self.mark += 1
-        self.when += self.rng.randint(60, 7200)
+        step = self.rng.randint(*self.spacing)
+        self.when += -3 * step if self.skew and self.rng.random() < self.skew else step
         out = [f"commit refs/heads/{branch}\nmark :{self.mark}\n".encode(),
                f"committer Hannah Human <hannah@example.com> {self.when} +0000\n".encode(),
                self._data(message.encode())]
@@ -155,11 +161,12 @@ def _merged(rng: random.Random, ours: dict[str, bytes], theirs: dict[str, bytes]
     return result
 
 
-def _random_repo(path: Path, seed: int, commits: int = 70) -> GitRepo:
+def _random_repo(path: Path, seed: int, commits: int = 70, skew: float = 0.0,
+                 spacing: tuple[int, int] = (60, 7200)) -> GitRepo:
     repo = GitRepo(path)
     path.mkdir()
     repo.git("init", "-q", "-b", "main")
-    history = History(seed)
+    history = History(seed, skew, spacing)
     rng = history.rng
     tips: dict[str, tuple[int, dict[str, bytes]]] = {}
     main: dict[str, bytes] = {"src/a.py": _join(_lines(rng, 20)), "src/b.py": _join(_lines(rng, 8))}
@@ -213,26 +220,99 @@ def test_the_forward_pass_agrees_with_git_blame_fix_by_fix(tmp_path: Path, seed:
     assert {"blamed", "ghost", "data_only"} <= kinds
 
 
-def test_run_szz_gives_the_same_result_with_and_without_the_forward_pass(tmp_path: Path) -> None:
-    repo = _random_repo(tmp_path / "r", 4)
+@pytest.mark.parametrize("skew", [0.0, 0.1])
+def test_run_szz_gives_the_same_result_with_and_without_the_forward_pass(tmp_path: Path,
+                                                                         skew: float) -> None:
+    repo = _random_repo(tmp_path / "r", 4, skew=skew)
     root, fixes = str(repo.path), _fixes(repo)
-    for variant in ("b", "r", "l"):
-        forward = run_szz(root, fixes, variant, head=repo.head(), workers=1)
-        per_fix = run_szz(root, fixes, variant, workers=2)
-        assert forward == per_fix
+    for variant, window in itertools.product(("b", "r", "l"), (None, *WINDOWS)):
+        forward = run_szz(root, fixes, variant, head=repo.head(), workers=1,
+                          window_seconds=window)
+        per_fix = run_szz(root, fixes, variant, workers=2, window_seconds=window)
+        assert forward == per_fix, (variant, window)
         assert forward.inducing
 
 
 def test_the_forward_pass_replaces_blame_processes(tmp_path: Path) -> None:
     repo = _random_repo(tmp_path / "r", 5, commits=30)
     fixes = _fixes(repo)
+    for window in (None, 90 * 86_400, 3600):
+        with count_git_processes() as calls:
+            run_szz(str(repo.path), fixes, "r", head=repo.head(), window_seconds=window)
+        assert [call for call in calls if " log " in f" {call} "]
+        assert not [call for call in calls if " blame " in call or " diff-tree " in call]
+    skewed = _random_repo(tmp_path / "s", 5, commits=30, skew=0.2)
     with count_git_processes() as calls:
-        run_szz(str(repo.path), fixes, "r", head=repo.head())
-    assert [call for call in calls if " log " in f" {call} "]
-    assert not [call for call in calls if " blame " in call or " diff-tree " in call]
-    with count_git_processes() as calls:
-        run_szz(str(repo.path), fixes, "r", head=repo.head(), window_seconds=90 * 86_400)
-    assert [call for call in calls if " blame " in call]  # a window: blame stops there
+        run_szz(str(skewed.path), _fixes(skewed), "r", head=skewed.head(), window_seconds=3600)
+    assert [call for call in calls if " blame " in call]  # dates go backwards: git blame decides
+
+
+# Windows (seconds) against commits 1 minute to 2 hours apart: from a few commits to most of the
+# history behind a fix.
+WINDOWS = (1800, 6 * 3600, 2 * 86_400)
+
+
+@pytest.mark.parametrize(("seed", "skew"), [(1, 0.0), (2, 0.0), (3, 0.1), (4, 0.1)])
+def test_the_windowed_forward_pass_agrees_with_git_blame_fix_by_fix(tmp_path: Path, seed: int,
+                                                                    skew: float) -> None:
+    """``git blame --max-age`` stops at commits dated before the window; where dates never go
+    backwards that drops exactly the owners dated before it, and every fix is settled. Where
+    they do go backwards, the fixes behind such a commit are left to git blame."""
+    repo = _random_repo(tmp_path / "r", seed, skew=skew)
+    root, fixes = str(repo.path), _fixes(repo)
+    exclude = exclude_pathspecs()
+    whole = lineage.forward_blames(root, repo.head(), fixes)
+    with_parent = sum(1 for fix in fixes if fix.parent)
+    left = cut = emptied = 0
+    for window in WINDOWS:
+        settled = lineage.forward_blames(root, repo.head(), fixes, max_age_seconds=window)
+        for fix in fixes:
+            if fix.sha in settled:
+                assert settled[fix.sha] == blame_fix(root, fix, exclude, window), (fix.sha, window)
+        if not skew:
+            assert len(settled) == with_parent
+        left += with_parent - len(settled)
+        cut += sum(1 for sha, outcome in settled.items()
+                   if outcome.blamed_lines < whole[sha].blamed_lines)
+        emptied += sum(1 for outcome in settled.values()
+                       if outcome.kind == "blamed" and not outcome.candidates)
+    assert (left > 0) == bool(skew)
+    assert cut and emptied  # the window cut lines off; for some fixes every line
+
+
+def test_a_date_going_backwards_sends_the_fix_to_git_blame(repo: GitRepo) -> None:
+    """Why the pass needs ordered dates: git blame stops at the first commit older than the
+    window, even when an ancestor of it is newer. A line whose owner is inside the window is then
+    a boundary for git; reading the owner's date alone would count it."""
+    owner = repo.commit("feat: a", {"a.py": "x = 1\ny = 2\n"}, env=_dated(T0 + 1000))
+    older = repo.commit("feat: b", {"b.py": "z = 1\n"}, env=_dated(T0 + 100))  # clock skew
+    fix = FixCommit(repo.commit("fix: x", {"a.py": "x = 3\ny = 2\n"}, env=_dated(T0 + 1100)),
+                    older, T0 + 1100)
+    root = str(repo.path)
+    # the window starts at T0 + 500: the owner is inside it, its child is not
+    assert blame_fix(root, fix, exclude_pathspecs(), 600) == FixBlame(fix, "blamed", (), 0)
+    assert fix.sha not in lineage.forward_blames(root, fix.sha, [fix], max_age_seconds=600)
+    assert lineage.forward_blames(root, fix.sha, [fix])[fix.sha].candidates == (owner,)
+    # a window that starts before both: dates do not matter, the owner counts either way
+    assert lineage.forward_blames(root, fix.sha, [fix], max_age_seconds=1100 + 10 ** 10)[
+        fix.sha] == blame_fix(root, fix, exclude_pathspecs(), 1100 + 10 ** 10) == FixBlame(
+        fix, "blamed", (owner,), 1)
+
+
+def _dated(when: int) -> dict[str, str]:
+    return {"GIT_COMMITTER_DATE": f"@{when} +0000", "GIT_AUTHOR_DATE": f"@{when} +0000"}
+
+
+def test_a_window_reaching_before_1970_cuts_nothing(tmp_path: Path) -> None:
+    """git reads a negative --max-age as a huge unsigned date (every line a boundary); a window
+    longer than the time since 1970 stops nowhere instead."""
+    repo = _random_repo(tmp_path / "r", 9, commits=30)
+    root, fixes = str(repo.path), _fixes(repo)
+    century = 36_500 * 86_400
+    for variant in ("b", "r"):
+        assert run_szz(root, fixes, variant, workers=1, window_seconds=century) == run_szz(
+            root, fixes, variant, workers=1) == run_szz(root, fixes, variant, head=repo.head(),
+                                                         window_seconds=century)
 
 
 def test_blame_settings_that_change_answers_send_every_fix_to_git_blame(repo: GitRepo) -> None:
@@ -271,10 +351,16 @@ def test_unexpected_git_output_is_refused_not_guessed() -> None:
                                    1) == ("a" * 40, (parent,), parent)  # a subject, not git's
     with pytest.raises(changes_lineage.LineageUnsupported, match="not where git log puts them"):
         changes_lineage._header(b"b" * 40 + b" subject", 1)
-    family = changes_lineage._Family(iter([b"a" * 40 + b" " + b"c" * 40, b"c" * 40]))
-    assert family.next(b"a" * 40) == (0, 1)
+    family = changes_lineage._Family(iter([b"5 " + b"a" * 40 + b" " + b"c" * 40,
+                                           b"4 " + b"c" * 40 + b" " + b"d" * 40,
+                                           b"6 " + b"d" * 40, b"7 " + b"e" * 40, b"f" * 40]))
+    assert family.next(b"a" * 40) == changes_lineage._Member(0, 1, True)
+    assert family.next(b"c" * 40) == changes_lineage._Member(1, 1, True)  # c is older than a
+    assert family.next(b"d" * 40) == changes_lineage._Member(1, 0, False)  # so behind d
     with pytest.raises(changes_lineage.LineageUnsupported, match="different orders"):
-        family.next(b"d" * 40)
+        family.next(b"9" * 40)
+    with pytest.raises(changes_lineage.LineageUnsupported, match="unexpected git rev-list"):
+        family.next(b"f" * 40)  # no date
     with pytest.raises(changes_lineage.LineageUnsupported, match="unexpected raw diff line"):
         changes_lineage._raw(b"100644 100644 abc")
 
@@ -324,9 +410,11 @@ def test_the_forward_pass_agrees_with_git_blame_on_the_real_bundle(tmp_path: Pat
     fix_re = compile_fix_pattern(None)
     subjects = dict(line.split(" ", 1) for line in repo.git("log", "--format=%H %s").splitlines())
     fixes = [fix for fix in _fixes(repo) if fix_re.search(subjects[fix.sha])]
-    forward = run_szz(str(clone), fixes, "r", head=repo.head(), workers=1)
-    assert forward == run_szz(str(clone), fixes, "r", workers=2)
-    assert forward.blamed > 50
+    for window in (None, 90 * 86_400):
+        forward = run_szz(str(clone), fixes, "r", head=repo.head(), workers=1,
+                          window_seconds=window)
+        assert forward == run_szz(str(clone), fixes, "r", workers=2, window_seconds=window)
+        assert forward.blamed > 50
 
 
 def test_the_pass_holds_only_the_open_branch_tips(tmp_path: Path) -> None:
@@ -382,3 +470,25 @@ def test_a_users_log_and_diff_settings_do_not_change_the_answer(tmp_path: Path) 
     for fix in fixes:
         if fix.parent:
             assert settled[fix.sha] == blame_fix(str(repo.path), fix, exclude_pathspecs())
+
+
+@pytest.mark.parametrize("szz", ["r", "b"])
+def test_a_windowed_audit_is_the_same_by_the_forward_pass_and_by_git_blame(
+        tmp_path: Path, szz: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from vetgate.main import main
+
+    repo = _random_repo(tmp_path / "r", 10, commits=60, spacing=(3600, 3 * 86_400))
+    args = ["audit", "-C", str(repo.path), "--window", "30d", "--szz", szz, "--format", "json",
+            "--jobs", "1", "--progress", "never"]
+    with count_git_processes() as calls:
+        assert main(args) == 0
+    forward = capsys.readouterr().out
+    assert not [call for call in calls if " blame " in call]
+    # blame.ignoreRevsFile (here listing nothing) sends every fix to git blame
+    (tmp_path / "no-revs").write_text("")
+    repo.git("config", "blame.ignoreRevsFile", str(tmp_path / "no-revs"))
+    with count_git_processes() as calls:
+        assert main(args) == 0
+    assert [call for call in calls if " blame " in call]
+    assert capsys.readouterr().out == forward
+    assert any(origin["fix_inducing"] for origin in json.loads(forward)["origins"].values())

@@ -9,6 +9,11 @@ such parent); otherwise each line goes to the first parent, in order, whose diff
 unchanged, and lines no parent has stay the merge's. When a fix comes by, the owners of the
 lines it removes, as of its parent, are exactly what ``git blame`` of those lines would print.
 
+With a window (``git blame --max-age``), blame stops at commits dated before the fix's window:
+the pass drops those owners, as blame's boundary lines are dropped. That is exact where dates
+never go backwards behind the fix; a fix with a commit older than its parent behind it is blamed
+the ordinary way.
+
 What the pass cannot follow line by line (binary files, symlinks, submodules, output it does not
 recognise) is marked unknown; a fix that needs an unknown file is blamed the ordinary way, so the
 result is the same either way and only the cost differs. Memory holds the owners of the files
@@ -27,6 +32,7 @@ from vetgate.audit.szz import (
     docstring_lines,
     has_docstrings,
     is_data_path,
+    window_start,
 )
 from vetgate.changes import blame, lineage
 from vetgate.changes.lineage import DiffSection, FileDelta, LineageUnsupported
@@ -207,11 +213,20 @@ def _sections(stream: Iterator[DiffSection]) -> Iterator[list[DiffSection]]:
 
 
 def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
-                   commits_per_fix: int | None = None) -> dict[str, FixBlame]:
-    """What ``blame_fix`` would say for each fix the forward pass can settle (no window, full
-    history); the fixes missing from the answer are left to ``blame_fix``. With
+                   commits_per_fix: int | None = None, max_age_seconds: int | None = None
+                   ) -> dict[str, FixBlame]:
+    """What ``blame_fix(..., max_age_seconds)`` would say for each fix the forward pass can
+    settle (full history); the fixes missing from the answer are left to ``blame_fix``. With
     ``commits_per_fix``, nothing is settled when the history behind ``head`` has more commits
     than that per fix (blaming them one by one is cheaper then).
+
+    With ``max_age_seconds`` (a window), blame stops at commits dated before the fix's time less
+    that: such a commit keeps the lines it holds as a boundary, which ``blame_fix`` skips. Where
+    dates never go backwards behind a fix (no commit older than one of its parents), every
+    commit between a line's owner and the fix is no older than the owner, so the windowed blame
+    of a line is its owner when the owner is inside the window and a boundary when it is not:
+    the pass drops owners dated before the window. A fix with a date going backwards behind it
+    is left to ``blame_fix`` (git may stop earlier there, or mark a newer commit a boundary).
 
     ``LineageUnsupported`` when the history cannot be followed at all (the caller blames every
     fix then).
@@ -229,7 +244,7 @@ def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
         sha = group[0].sha
         fix = wanted.get(sha)
         if fix is not None and len(group) == 1 and group[0].against == fix.parent:
-            found = _owned(fix, group[0], owners)
+            found = _owned(fix, group[0], owners, max_age_seconds)
             if found is not None:
                 pending.append(found)
         owners.advance(group)
@@ -240,15 +255,16 @@ def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
 
 class _Pending:
     """A fix whose removed lines' owners are known; Python docstrings are left out at the end,
-    when the files are read in one batch."""
+    when the files are read in one batch, and so are owners dated before ``since``."""
 
-    __slots__ = ("files", "fix", "source")
+    __slots__ = ("files", "fix", "since", "source")
 
     def __init__(self, fix: FixCommit, files: list[tuple[str, list[tuple[int, str]]]],
-                 source: bool) -> None:
+                 source: bool, since: int | None) -> None:
         self.fix = fix
         self.files = files  # (path, [(line number, owner)]) in the order blame_fix blames them
         self.source = source  # it touched a source file (a ghost fix, when nothing is blamed)
+        self.since = since  # the window's start: older owners are blame's boundaries
 
 
 def _touched(files: Sequence[FileDelta]) -> Iterator[str]:
@@ -263,10 +279,19 @@ def _touched(files: Sequence[FileDelta]) -> Iterator[str]:
             yield delta.new_path
 
 
-def _owned(fix: FixCommit, section: DiffSection, owners: LineOwners) -> _Pending | None:
+# git reads --max-age with atoi: a window start is taken as it is only up to a C int's top.
+_LAST_START = 2**31 - 1
+
+
+def _owned(fix: FixCommit, section: DiffSection, owners: LineOwners, max_age_seconds: int | None
+           ) -> _Pending | None:
     """The owners, at the fix's parent, of the lines the fix removed; None to leave the fix to
-    ``blame_fix``."""
+    ``blame_fix``: also when a window's start is not known to stop blame exactly (dates going
+    backwards behind the fix, or a start git would not read as it is)."""
     assert fix.parent is not None
+    since = window_start(fix, max_age_seconds)
+    if since is not None and (since > _LAST_START or not section.dates_ordered):
+        return None
     for delta in section.files:
         moved = delta.old_path is not None and delta.new_path not in (None, delta.old_path)
         if moved and (is_data_path(delta.old_path or "") or is_data_path(delta.new_path or "")):
@@ -280,7 +305,7 @@ def _owned(fix: FixCommit, section: DiffSection, owners: LineOwners) -> _Pending
         files.append((path, [(number, file_owners[number - 1]) for number in numbers]))
     source = any(not is_data_path(path) and path not in data_by_content
                  for path in _touched(section.files))
-    return _Pending(fix, files, source)
+    return _Pending(fix, files, source, since)
 
 
 def _settle(root: str, pending: Sequence[_Pending]) -> dict[str, FixBlame]:
@@ -291,6 +316,8 @@ def _settle(root: str, pending: Sequence[_Pending]) -> dict[str, FixBlame]:
         requests = list(dict.fromkeys((item.fix.parent or "", path) for item in batch
                                       for path, _ in item.files if has_docstrings(path)))
         sources = dict(zip(requests, blame.files_at(root, requests), strict=True))
+        dates = lineage.commit_dates(root, {owner for item in batch if item.since is not None
+                                            for _, owned in item.files for _, owner in owned})
         for item in batch:
             counts: dict[str, int] = {}
             lines = 0
@@ -301,7 +328,7 @@ def _settle(root: str, pending: Sequence[_Pending]) -> dict[str, FixBlame]:
                     owned = [(number, owner) for number, owner in owned if number not in docs]
                 blamed = blamed or bool(owned)
                 for _, owner in owned:
-                    if owner != item.fix.sha:
+                    if owner != item.fix.sha and not _before(owner, item.since, dates):
                         counts[owner] = counts.get(owner, 0) + 1
                         lines += 1
             if blamed:
@@ -312,3 +339,13 @@ def _settle(root: str, pending: Sequence[_Pending]) -> dict[str, FixBlame]:
 
 
 READ_BATCH = 256  # fixes whose files are read at once: bounds the bytes held
+
+
+def _before(owner: str, since: int | None, dates: Mapping[str, int]) -> bool:
+    """True when ``owner`` is dated before the window's start: blame's boundary there."""
+    if since is None:
+        return False
+    date = dates.get(owner)
+    if date is None:
+        raise LineageUnsupported(f"git rev-list gave no date for {owner[:12]}")
+    return date < since

@@ -309,11 +309,10 @@ def agent_traces(root: str, head: str) -> Mapping[str, tuple[Mapping[str, object
     return read_agent_traces(root, head)
 
 
-def _blames_each_fix(options: AuditOptions, scan: HistoryScan, shallow: bool) -> bool:
+def _blames_each_fix(scan: HistoryScan, shallow: bool) -> bool:
     """True when the fixes will be blamed one by one (``git blame``), not settled by the
-    forward pass over history (szz.run_szz says when that runs)."""
-    window = options.window_days is not None and options.szz != "l"
-    return window or shallow or scan.commits > COMMITS_PER_FIX * len(scan.fixes)
+    forward pass over history (szz.run_szz says when that runs; with a window too)."""
+    return shallow or scan.commits > COMMITS_PER_FIX * len(scan.fixes)
 
 
 def _commit_graph(root: str, options: AuditOptions, scan: HistoryScan,
@@ -326,7 +325,7 @@ def _commit_graph(root: str, options: AuditOptions, scan: HistoryScan,
         history.write_commit_graph(root)
         note("wrote a commit-graph with changed-path filters (--write-commit-graph)")
     elif ((scan.commits >= LARGE_HISTORY or len(scan.fixes) >= MANY_FIXES)
-          and _blames_each_fix(options, scan, shallow)):
+          and _blames_each_fix(scan, shallow)):
         note(
             f"hint: {scan.commits:,} commits, {len(scan.fixes):,} fixes to blame and no "
             "commit-graph: one with changed-path filters made blame about 2x faster in our "

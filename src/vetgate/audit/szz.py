@@ -257,6 +257,18 @@ def wanted_lines(removed: Sequence[blame.RemovedLines], read_file: Callable[[str
     return wanted, data_by_content
 
 
+def window_start(fix: FixCommit, max_age_seconds: int | None) -> int | None:
+    """Where blaming ``fix`` stops (unix time; older commits are boundaries); None: nowhere.
+
+    A start before 1970 is none: no commit is older. (git reads a negative ``--max-age`` as a
+    huge unsigned date and would make every line a boundary.)
+    """
+    if max_age_seconds is None:
+        return None
+    since = fix.commit_time - max_age_seconds
+    return since if since > 0 else None
+
+
 def blame_fix(root: str, fix: FixCommit, exclude: Sequence[str],
               max_age_seconds: int | None = None) -> FixBlame:
     """Diff ``fix`` against its parent and blame the removed source lines there.
@@ -276,7 +288,7 @@ def blame_fix(root: str, fix: FixCommit, exclude: Sequence[str],
         source = [path for path in touched
                   if not is_data_path(path) and path not in data_by_content]
         return FixBlame(fix, "ghost" if source else "data_only")
-    since = None if max_age_seconds is None else fix.commit_time - max_age_seconds
+    since = window_start(fix, max_age_seconds)
     counts: dict[str, int] = {}
     lines = 0
     for path, ranges in wanted:
@@ -328,15 +340,16 @@ def run_szz(root: str, fixes: Sequence[FixCommit], variant: SzzVariant, *,
             workers: int | None = None, head: str | None = None) -> SzzResult:
     """Blame every fix and apply ``variant``.
 
-    With ``head`` (the end of the audited range), no window and a full clone, the owners of
-    every line are followed forward through history in one pass (``vetgate.audit.lineage``):
-    the same answer as ``git blame``, from one ``git log -p`` instead of git processes per fix.
-    The fixes that pass cannot settle are blamed one by one, in parallel (one worker per core
-    unless ``workers`` says otherwise).
+    With ``head`` (the end of the audited range) and a full clone, the owners of every line
+    are followed forward through history in one pass (``vetgate.audit.lineage``): the same
+    answer as ``git blame``, from one ``git log -p`` instead of git processes per fix. The fixes
+    that pass cannot settle are blamed one by one, in parallel (one worker per core unless
+    ``workers`` says otherwise).
 
     With ``window_seconds`` (and variant b or r, whose answer cannot change by it) blame stops
-    at the window: candidates older than it could not count as failures anyway. L-SZZ compares
-    sizes across all candidates, so it always blames the whole history.
+    at the window: candidates older than it could not count as failures anyway; the forward
+    pass drops them the same way. L-SZZ compares sizes across all candidates, so it always
+    blames the whole history.
     """
     result = SzzResult(fixes=len(fixes))
     if not fixes:
@@ -348,8 +361,8 @@ def run_szz(root: str, fixes: Sequence[FixCommit], variant: SzzVariant, *,
     cut_off = frozenset(shallow)
     done = 0
     settled: dict[str, FixBlame] = {}
-    if head and max_age is None and not cut_off:
-        settled = _forward(root, head, fixes)
+    if head and not cut_off:
+        settled = _forward(root, head, fixes, max_age)
 
     def blame(fix: FixCommit) -> FixBlame:
         found = settled.get(fix.sha)
@@ -375,13 +388,14 @@ def run_szz(root: str, fixes: Sequence[FixCommit], variant: SzzVariant, *,
 COMMITS_PER_FIX = 100
 
 
-def _forward(root: str, head: str, fixes: Sequence[FixCommit]) -> dict[str, FixBlame]:
+def _forward(root: str, head: str, fixes: Sequence[FixCommit], max_age: int | None
+             ) -> dict[str, FixBlame]:
     """The fixes the forward pass settles (none when it does not pay or cannot follow)."""
     from vetgate.audit import lineage
     from vetgate.changes.lineage import LineageUnsupported
 
     try:
-        return lineage.forward_blames(root, head, fixes, COMMITS_PER_FIX)
+        return lineage.forward_blames(root, head, fixes, COMMITS_PER_FIX, max_age)
     except (LineageUnsupported, GitError):
         return {}  # blame_fix does it all (and names what git could not read, if anything)
 

@@ -10,7 +10,7 @@ blames fix by fix instead, so a surprise costs speed, never a different answer.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterable, Iterator
 
 from vetgate.changes.blame import patch_header_path, unquote_path
 from vetgate.changes.git import git_stream, run_git
@@ -54,12 +54,32 @@ class DiffSection:
     against: str | None
     files: tuple[FileDelta, ...]
     patch: tuple[bytes, ...] = ()  # the raw lines, kept for the commits asked for only
+    # no commit behind this one (its ancestors) is dated before one of its own parents: a blame
+    # of a parent of this commit that stops at a date (``--max-age``) stops exactly there
+    dates_ordered: bool = True
 
 
 def blame_config_differs(root: str) -> bool:
     """True when the repository's config changes how diffs or blame work (see ``_CONFIG_RE``)."""
     proc = run_git(["config", "--get-regexp", _CONFIG_RE], root, check=False)
     return bool(proc.stdout.strip())
+
+
+def commit_dates(root: str, shas: Iterable[str]) -> dict[str, int]:
+    """Each commit's date as git compares it with ``--max-age`` (``git rev-list --timestamp``:
+    the committer date git parsed, the very value ``git blame --max-age`` looks at)."""
+    unique = list(dict.fromkeys(shas))
+    if not unique:
+        return {}
+    proc = run_git(["rev-list", "--no-walk=unsorted", "--timestamp", "--stdin"], root,
+                   input="".join(f"{sha}\n" for sha in unique).encode())
+    dates: dict[str, int] = {}
+    for line in proc.stdout.splitlines():
+        when, _, sha = line.partition(b" ")
+        if not when.isdigit() or not _COMMIT_LINE.match(sha):
+            raise LineageUnsupported(f"unexpected git rev-list --timestamp line {line[:80]!r}")
+        dates[sha.decode("ascii")] = int(when)
+    return dates
 
 
 def history_size(root: str, head: str) -> int:
@@ -118,11 +138,12 @@ def _raw(line: bytes) -> tuple[str, str | None, str | None, bool, bool]:
 class _Section:
     """The diff of one commit against one parent, as it is read."""
 
-    def __init__(self, sha: str, parents: tuple[str, ...], children: int, against: str | None,
+    def __init__(self, sha: str, parents: tuple[str, ...], member: _Member, against: str | None,
                  keep: bool) -> None:
         self.sha = sha
         self.parents = parents
-        self.children = children
+        self.member = member
+        self.children = member.children
         self.against = against
         self.raw: list[tuple[str, str | None, str | None, bool, bool]] = []
         self.hunks: dict[str, list[tuple[int, int, int, int]]] = {}  # new (or deleted) path
@@ -152,7 +173,7 @@ class _Section:
                                    identical=same and not hunks, opaque=opaque))
         patch = b"".join(self.patch).split(b"\n") if self.patch is not None else ()
         return DiffSection(self.sha, self.parents, self.children, self.against, tuple(files),
-                           tuple(patch))
+                           tuple(patch), self.member.dates_ordered)
 
 
 def _header(line: bytes, count: int) -> tuple[str, tuple[str, ...], str | None]:
@@ -170,27 +191,45 @@ def _header(line: bytes, count: int) -> tuple[str, tuple[str, ...], str | None]:
     return sha, parents, parents[0] if count == 1 else None
 
 
+@frozen
+class _Member:
+    """One commit as ``git rev-list --children --timestamp`` gives it."""
+
+    parents: int
+    children: int
+    dates_ordered: bool  # see DiffSection.dates_ordered
+
+
 class _Family:
-    """``git rev-list --children`` in the same order as the log: each commit's number of
-    parents and children, keeping only the commits whose parents are still to come."""
+    """``git rev-list --children --timestamp`` in the same order as the log: each commit's
+    number of parents and children, and whether dates go backwards anywhere behind it; keeping
+    only the commits whose parents are still to come (with the newest of their dates)."""
 
     def __init__(self, lines: Iterator[bytes]) -> None:
         self.lines = lines
-        self.waiting: dict[str, int] = {}  # commit → parents seen so far
+        # commit → (parents seen so far, the newest of their dates, dates ordered behind them)
+        self.waiting: dict[str, tuple[int, int, bool]] = {}
 
-    def next(self, sha_prefix: bytes) -> tuple[int, int]:
-        """(parents, children) of the next commit, which must be the one ``sha_prefix`` names."""
+    def next(self, sha_prefix: bytes) -> _Member:
+        """The next commit, which must be the one ``sha_prefix`` names."""
         line: bytes | None = b""
         while not line:
             line = next(self.lines, None)
             if line is None:
                 raise LineageUnsupported("git rev-list ended before git log")
-        sha, *children = line.decode("ascii", "replace").split()
+        words = line.decode("ascii", "replace").split()
+        if len(words) < 2 or not words[0].isdigit():
+            raise LineageUnsupported(f"unexpected git rev-list line {line[:80]!r}")
+        when, sha, *children = words
         if not sha_prefix.startswith(sha.encode()):
             raise LineageUnsupported("git rev-list and git log list commits in different orders")
+        time = int(when)
+        parents, newest, ordered = self.waiting.pop(sha, (0, time, True))
+        own = ordered and time >= newest  # and this commit is no older than its parents
         for child in children:
-            self.waiting[child] = self.waiting.get(child, 0) + 1
-        return self.waiting.pop(sha, 0), len(children)
+            seen, top, fine = self.waiting.get(child, (0, time, True))
+            self.waiting[child] = (seen + 1, max(top, time), fine and own)
+        return _Member(parents, len(children), ordered)
 
 
 def history_diffs(root: str, head: str, keep: Container[str], warnings: list[str]
@@ -206,8 +245,8 @@ def history_diffs(root: str, head: str, keep: Container[str], warnings: list[str
             "--no-relative", "--src-prefix=a/", "--dst-prefix=b/", "--pretty=oneline",
             "--no-abbrev-commit", "--no-abbrev", "--raw", "--no-decorate", "--no-notes",
             "--parents", head, "--"]
-    children = git_stream(["rev-list", "--reverse", "--topo-order", "--children", head, "--"],
-                          root, sep=b"\n")
+    children = git_stream(["rev-list", "--reverse", "--topo-order", "--children", "--timestamp",
+                           head, "--"], root, sep=b"\n")
     try:
         yield from _sections(git_stream(args, root, sep=None, chunk_size=1 << 20,
                                         warnings=warnings), _Family(children), keep)
@@ -241,11 +280,11 @@ def _sections(chunks: Iterator[bytes], family: _Family, keep: Container[str]
                         current.patch.append(block[start:match.start()])
                     yield current.section()
                 if current is not None and line.startswith(current.sha.encode()):
-                    parents, children = len(current.parents), current.children  # a merge again
+                    member = current.member  # a merge again
                 else:
-                    parents, children = family.next(line[:64])
-                sha, parent_shas, against = _header(line, parents)
-                current = _Section(sha, parent_shas, children, against, sha in keep)
+                    member = family.next(line[:64])
+                sha, parent_shas, against = _header(line, member.parents)
+                current = _Section(sha, parent_shas, member, against, sha in keep)
                 start = match.end() + 1
             elif current is None:
                 raise LineageUnsupported(f"unexpected line in git log: {line[:80]!r}")
