@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import GitRepo, count_git_processes
-from vetgate.audit import lineage
+from vetgate.audit import docstrings, lineage
 from vetgate.audit.szz import (
     FixBlame,
     FixCommit,
@@ -218,6 +218,41 @@ def test_the_forward_pass_agrees_with_git_blame_fix_by_fix(tmp_path: Path, seed:
             assert settled[fix.sha] == blame_fix(str(repo.path), fix, exclude), fix.sha
     kinds = {outcome.kind for outcome in settled.values()}
     assert {"blamed", "ghost", "data_only"} <= kinds
+
+
+@pytest.mark.parametrize("seed", [2, 4])
+def test_docstrings_parsed_beside_the_pass_give_the_same_answer(tmp_path: Path, seed: int,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    # The fixes' Python files are parsed in a forked worker fed while the pass goes on; one
+    # request per batch makes a file asked by two fixes (same parent) arrive in two batches.
+    repo = _random_repo(tmp_path / "r", seed)
+    fixes = _fixes(repo)
+    in_place = lineage.forward_blames(str(repo.path), repo.head(), fixes)
+    monkeypatch.setattr(docstrings, "BATCH", 1)
+    assert lineage.forward_blames(str(repo.path), repo.head(), fixes, workers=2) == in_place
+
+
+def test_docstring_answers_merge_across_batches_and_a_closed_worker_is_gone(
+        repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    sha = repo.commit("feat: doc", {"m.py": '"""Module\ndoc."""\nx = 1\n\n\ndef f():\n'
+                                            '    """One line."""\n    return 1\n'})
+    root = str(repo.path)
+    monkeypatch.setattr(docstrings, "BATCH", 1)
+    answers = []
+    for workers in (1, 2):
+        asking = docstrings.DocstringLines(root, workers)
+        asking.ask(sha, "m.py", [1, 3])
+        asking.ask(sha, "m.py", [2, 7, 8])
+        asking.ask(sha, "gone.py", [1])
+        answers.append(asking.answers())
+        asking.close()
+    assert answers[0] == answers[1] == {(sha, "m.py"): frozenset({1, 2, 7}),
+                                        (sha, "gone.py"): frozenset()}
+    stopped = docstrings.DocstringLines(root, 2)
+    stopped.ask(sha, "m.py", [1])
+    stopped.close()  # the pass failed: the worker is stopped and reaped, its answers dropped
+    assert stopped._worker is None and stopped._out is None
 
 
 @pytest.mark.parametrize("skew", [0.0, 0.1])

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
+from vetgate.audit.docstrings import DocstringLines
 from vetgate.audit.szz import (
     FixBlame,
     FixCommit,
     blameable_lines,
-    docstring_lines,
     has_docstrings,
     is_data_path,
     window_start,
@@ -213,8 +213,8 @@ def _sections(stream: Iterator[DiffSection]) -> Iterator[list[DiffSection]]:
 
 
 def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
-                   commits_per_fix: int | None = None, max_age_seconds: int | None = None
-                   ) -> dict[str, FixBlame]:
+                   commits_per_fix: int | None = None, max_age_seconds: int | None = None,
+                   workers: int = 1) -> dict[str, FixBlame]:
     """What ``blame_fix(..., max_age_seconds)`` would say for each fix the forward pass can
     settle (full history); the fixes missing from the answer are left to ``blame_fix``. With
     ``commits_per_fix``, nothing is settled when the history behind ``head`` has more commits
@@ -229,7 +229,8 @@ def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
     is left to ``blame_fix`` (git may stop earlier there, or mark a newer commit a boundary).
 
     ``LineageUnsupported`` when the history cannot be followed at all (the caller blames every
-    fix then).
+    fix then). With ``workers`` > 1 the fixes' Python files are parsed for docstrings beside
+    the pass (``audit.docstrings``).
     """
     if not fixes or lineage.blame_config_differs(root):
         return {}
@@ -240,17 +241,24 @@ def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
     owners = LineOwners()
     warnings: list[str] = []
     pending: list[_Pending] = []
-    for group in _sections(lineage.history_diffs(root, head, wanted, warnings)):
-        sha = group[0].sha
-        fix = wanted.get(sha)
-        if fix is not None and len(group) == 1 and group[0].against == fix.parent:
-            found = _owned(fix, group[0], owners, max_age_seconds)
-            if found is not None:
-                pending.append(found)
-        owners.advance(group)
-    if warnings:  # e.g. rename detection skipped for too many files: blame would not skip it
-        raise LineageUnsupported(warnings[0].strip().splitlines()[0])
-    return _settle(root, pending)
+    docstrings = DocstringLines(root, workers)
+    try:
+        for group in _sections(lineage.history_diffs(root, head, wanted, warnings)):
+            sha = group[0].sha
+            fix = wanted.get(sha)
+            if fix is not None and len(group) == 1 and group[0].against == fix.parent:
+                found = _owned(fix, group[0], owners, max_age_seconds)
+                if found is not None:
+                    pending.append(found)
+                    for path, owned in found.files:
+                        if has_docstrings(path):
+                            docstrings.ask(fix.parent or "", path, (n for n, _ in owned))
+            owners.advance(group)
+        if warnings:  # e.g. rename detection skipped for too many files: blame would not
+            raise LineageUnsupported(warnings[0].strip().splitlines()[0])
+        return _settle(root, pending, docstrings.answers())
+    finally:
+        docstrings.close()
 
 
 class _Pending:
@@ -308,14 +316,13 @@ def _owned(fix: FixCommit, section: DiffSection, owners: LineOwners, max_age_sec
     return _Pending(fix, files, source, since)
 
 
-def _settle(root: str, pending: Sequence[_Pending]) -> dict[str, FixBlame]:
-    """The outcome of each pending fix, docstrings left out (files read in batches)."""
+def _settle(root: str, pending: Sequence[_Pending],
+            docstrings: Mapping[tuple[str, str], frozenset[int]]) -> dict[str, FixBlame]:
+    """The outcome of each pending fix, its docstring lines (``docstrings``: (parent, path) →
+    the asked lines that are docstrings) left out."""
     out: dict[str, FixBlame] = {}
     for start in range(0, len(pending), READ_BATCH):
         batch = pending[start:start + READ_BATCH]
-        requests = list(dict.fromkeys((item.fix.parent or "", path) for item in batch
-                                      for path, _ in item.files if has_docstrings(path)))
-        sources = dict(zip(requests, blame.files_at(root, requests), strict=True))
         dates = lineage.commit_dates(root, {owner for item in batch if item.since is not None
                                             for _, owned in item.files for _, owner in owned})
         for item in batch:
@@ -324,7 +331,7 @@ def _settle(root: str, pending: Sequence[_Pending]) -> dict[str, FixBlame]:
             blamed = False
             for path, owned in item.files:
                 if has_docstrings(path):
-                    docs = docstring_lines(sources[(item.fix.parent or "", path)])
+                    docs = docstrings[(item.fix.parent or "", path)]
                     owned = [(number, owner) for number, owner in owned if number not in docs]
                 blamed = blamed or bool(owned)
                 for _, owner in owned:
@@ -338,7 +345,7 @@ def _settle(root: str, pending: Sequence[_Pending]) -> dict[str, FixBlame]:
     return out
 
 
-READ_BATCH = 256  # fixes whose files are read at once: bounds the bytes held
+READ_BATCH = 256  # fixes whose owners' dates are read at once: bounds the bytes held
 
 
 def _before(owner: str, since: int | None, dates: Mapping[str, int]) -> bool:

@@ -362,7 +362,7 @@ def run_szz(root: str, fixes: Sequence[FixCommit], variant: SzzVariant, *,
     done = 0
     settled: dict[str, FixBlame] = {}
     if head and not cut_off:
-        settled = _forward(root, head, fixes, max_age)
+        settled = _forward(root, head, fixes, max_age, workers)
 
     def blame(fix: FixCommit) -> FixBlame:
         found = settled.get(fix.sha)
@@ -388,14 +388,15 @@ def run_szz(root: str, fixes: Sequence[FixCommit], variant: SzzVariant, *,
 COMMITS_PER_FIX = 100
 
 
-def _forward(root: str, head: str, fixes: Sequence[FixCommit], max_age: int | None
+def _forward(root: str, head: str, fixes: Sequence[FixCommit], max_age: int | None,
+             workers: int = 1
              ) -> dict[str, FixBlame]:
     """The fixes the forward pass settles (none when it does not pay or cannot follow)."""
     from vetgate.audit import lineage
     from vetgate.changes.lineage import LineageUnsupported
 
     try:
-        return lineage.forward_blames(root, head, fixes, COMMITS_PER_FIX, max_age)
+        return lineage.forward_blames(root, head, fixes, COMMITS_PER_FIX, max_age, workers)
     except (LineageUnsupported, GitError):
         return {}  # blame_fix does it all (and names what git could not read, if anything)
 
