@@ -315,23 +315,27 @@ def test_the_windowed_forward_pass_agrees_with_git_blame_fix_by_fix(tmp_path: Pa
     assert cut and emptied  # the window cut lines off; for some fixes every line
 
 
-def test_a_date_going_backwards_sends_the_fix_to_git_blame(repo: GitRepo) -> None:
-    """Why the pass needs ordered dates: git blame stops at the first commit older than the
-    window, even when an ancestor of it is newer. A line whose owner is inside the window is then
-    a boundary for git; reading the owner's date alone would count it."""
+def test_a_date_going_backwards_across_the_window_sends_the_fix_to_git_blame(repo: GitRepo
+                                                                             ) -> None:
+    """Why the pass looks at dates going backwards: git blame stops at the first commit older
+    than the window, even when an ancestor of it is newer. A line whose owner is inside the
+    window is then a boundary for git; reading the owner's date alone would count it."""
     owner = repo.commit("feat: a", {"a.py": "x = 1\ny = 2\n"}, env=_dated(T0 + 1000))
     older = repo.commit("feat: b", {"b.py": "z = 1\n"}, env=_dated(T0 + 100))  # clock skew
     fix = FixCommit(repo.commit("fix: x", {"a.py": "x = 3\ny = 2\n"}, env=_dated(T0 + 1100)),
                     older, T0 + 1100)
     root = str(repo.path)
-    # the window starts at T0 + 500: the owner is inside it, its child is not
-    assert blame_fix(root, fix, exclude_pathspecs(), 600) == FixBlame(fix, "blamed", (), 0)
-    assert fix.sha not in lineage.forward_blames(root, fix.sha, [fix], max_age_seconds=600)
+    # the window starts at T0 + 500 (or T0 + 1000): the owner is inside it, its child is not
+    for window in (600, 100):
+        assert blame_fix(root, fix, exclude_pathspecs(), window) == FixBlame(fix, "blamed")
+        assert fix.sha not in lineage.forward_blames(root, fix.sha, [fix],
+                                                     max_age_seconds=window)
     assert lineage.forward_blames(root, fix.sha, [fix])[fix.sha].candidates == (owner,)
-    # a window that starts before both: dates do not matter, the owner counts either way
-    assert lineage.forward_blames(root, fix.sha, [fix], max_age_seconds=1100 + 10 ** 10)[
-        fix.sha] == blame_fix(root, fix, exclude_pathspecs(), 1100 + 10 ** 10) == FixBlame(
-        fix, "blamed", (owner,), 1)
+    # a start before both (the owner counts) or after both (neither does): the pass settles it
+    for window, candidates in ((1050, (owner,)), (10 ** 10, (owner,)), (10, ())):
+        settled = lineage.forward_blames(root, fix.sha, [fix], max_age_seconds=window)
+        assert settled[fix.sha] == blame_fix(root, fix, exclude_pathspecs(), window)
+        assert settled[fix.sha].candidates == candidates
 
 
 def _dated(when: int) -> dict[str, str]:
@@ -389,9 +393,9 @@ def test_unexpected_git_output_is_refused_not_guessed() -> None:
     family = changes_lineage._Family(iter([b"5 " + b"a" * 40 + b" " + b"c" * 40,
                                            b"4 " + b"c" * 40 + b" " + b"d" * 40,
                                            b"6 " + b"d" * 40, b"7 " + b"e" * 40, b"f" * 40]))
-    assert family.next(b"a" * 40) == changes_lineage._Member(0, 1, True)
-    assert family.next(b"c" * 40) == changes_lineage._Member(1, 1, True)  # c is older than a
-    assert family.next(b"d" * 40) == changes_lineage._Member(1, 0, False)  # so behind d
+    assert family.next(b"a" * 40) == changes_lineage._Member(0, 1, ())
+    assert family.next(b"c" * 40) == changes_lineage._Member(1, 1, ())  # c is older than a
+    assert family.next(b"d" * 40) == changes_lineage._Member(1, 0, ((4, 5),))  # so behind d
     with pytest.raises(changes_lineage.LineageUnsupported, match="different orders"):
         family.next(b"9" * 40)
     with pytest.raises(changes_lineage.LineageUnsupported, match="unexpected git rev-list"):

@@ -10,9 +10,9 @@ unchanged, and lines no parent has stay the merge's. When a fix comes by, the ow
 lines it removes, as of its parent, are exactly what ``git blame`` of those lines would print.
 
 With a window (``git blame --max-age``), blame stops at commits dated before the fix's window:
-the pass drops those owners, as blame's boundary lines are dropped. That is exact where dates
-never go backwards behind the fix; a fix with a commit older than its parent behind it is blamed
-the ordinary way.
+the pass drops those owners, as blame's boundary lines are dropped. That is exact unless a
+commit behind the fix is dated before the window's start and one of its ancestors after it
+(dates going backwards across the start); such a fix is blamed the ordinary way.
 
 What the pass cannot follow line by line (binary files, symlinks, submodules, output it does not
 recognise) is marked unknown; a fix that needs an unknown file is blamed the ordinary way, so the
@@ -221,12 +221,14 @@ def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
     than that per fix (blaming them one by one is cheaper then).
 
     With ``max_age_seconds`` (a window), blame stops at commits dated before the fix's time less
-    that: such a commit keeps the lines it holds as a boundary, which ``blame_fix`` skips. Where
-    dates never go backwards behind a fix (no commit older than one of its parents), every
-    commit between a line's owner and the fix is no older than the owner, so the windowed blame
-    of a line is its owner when the owner is inside the window and a boundary when it is not:
-    the pass drops owners dated before the window. A fix with a date going backwards behind it
-    is left to ``blame_fix`` (git may stop earlier there, or mark a newer commit a boundary).
+    that (the start): such a commit keeps the lines it holds as a boundary, which ``blame_fix``
+    skips, and so are its ancestors. Where no commit behind the fix is dated before the start
+    while one of its ancestors is dated after it (true whenever dates never go backwards),
+    every commit between a line's owner inside the window and the fix is inside it too, and an
+    owner before the window has only such commits behind it: the windowed blame of a line is
+    its owner when the owner is inside the window, a boundary when it is not. The pass drops
+    owners dated before the window. Other fixes are left to ``blame_fix`` (git may stop earlier
+    there, or mark a newer commit a boundary).
 
     ``LineageUnsupported`` when the history cannot be followed at all (the caller blames every
     fix then). With ``workers`` > 1 the fixes' Python files are parsed for docstrings beside
@@ -294,11 +296,13 @@ _LAST_START = 2**31 - 1
 def _owned(fix: FixCommit, section: DiffSection, owners: LineOwners, max_age_seconds: int | None
            ) -> _Pending | None:
     """The owners, at the fix's parent, of the lines the fix removed; None to leave the fix to
-    ``blame_fix``: also when a window's start is not known to stop blame exactly (dates going
-    backwards behind the fix, or a start git would not read as it is)."""
+    ``blame_fix``: also when a window's start is not known to stop blame exactly (a commit
+    behind the fix dated before the start, with an ancestor dated after it; or a start git
+    would not read as it is)."""
     assert fix.parent is not None
     since = window_start(fix, max_age_seconds)
-    if since is not None and (since > _LAST_START or not section.dates_ordered):
+    if since is not None and (since > _LAST_START or any(
+            after < since <= until for after, until in section.backdated)):
         return None
     for delta in section.files:
         moved = delta.old_path is not None and delta.new_path not in (None, delta.old_path)

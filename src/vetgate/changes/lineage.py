@@ -54,9 +54,11 @@ class DiffSection:
     against: str | None
     files: tuple[FileDelta, ...]
     patch: tuple[bytes, ...] = ()  # the raw lines, kept for the commits asked for only
-    # no commit behind this one (its ancestors) is dated before one of its own parents: a blame
-    # of a parent of this commit that stops at a date (``--max-age``) stops exactly there
-    dates_ordered: bool = True
+    # Where dates go backwards behind this commit: (after, until) for each commit behind it
+    # dated before one of its own ancestors (after: its date; until: the newest ancestor's). A
+    # blame of a parent that stops at a date S (``--max-age``) stops at the line owners' dates
+    # unless after < S <= until for one of them (see audit.lineage.forward_blames).
+    backdated: tuple[tuple[int, int], ...] = ()
 
 
 def blame_config_differs(root: str) -> bool:
@@ -173,7 +175,7 @@ class _Section:
                                    identical=same and not hunks, opaque=opaque))
         patch = b"".join(self.patch).split(b"\n") if self.patch is not None else ()
         return DiffSection(self.sha, self.parents, self.children, self.against, tuple(files),
-                           tuple(patch), self.member.dates_ordered)
+                           tuple(patch), self.member.backdated)
 
 
 def _header(line: bytes, count: int) -> tuple[str, tuple[str, ...], str | None]:
@@ -197,18 +199,40 @@ class _Member:
 
     parents: int
     children: int
-    dates_ordered: bool  # see DiffSection.dates_ordered
+    backdated: tuple[tuple[int, int], ...]  # see DiffSection.backdated
+
+
+Spans = tuple[tuple[int, int], ...]
+MAX_SPANS = 32  # more are joined (a wider span only sends more fixes to git blame)
+
+
+def _union(first: Spans, second: Spans) -> Spans:
+    """The (after, until] spans of both, joined where they touch, at most ``MAX_SPANS``."""
+    if not second or first is second:
+        return first
+    if not first:
+        return second
+    joined: list[tuple[int, int]] = []
+    for after, until in sorted(first + second):
+        if joined and after <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], until))
+        else:
+            joined.append((after, until))
+    while len(joined) > MAX_SPANS:  # join the two nearest: blame decides more, never less
+        at = min(range(len(joined) - 1), key=lambda i: joined[i + 1][0] - joined[i][1])
+        joined[at:at + 2] = [(joined[at][0], joined[at + 1][1])]
+    return tuple(joined)
 
 
 class _Family:
     """``git rev-list --children --timestamp`` in the same order as the log: each commit's
-    number of parents and children, and whether dates go backwards anywhere behind it; keeping
-    only the commits whose parents are still to come (with the newest of their dates)."""
+    number of parents and children, and where dates go backwards behind it; keeping only the
+    commits whose parents are still to come (with the newest date behind them)."""
 
     def __init__(self, lines: Iterator[bytes]) -> None:
         self.lines = lines
-        # commit → (parents seen so far, the newest of their dates, dates ordered behind them)
-        self.waiting: dict[str, tuple[int, int, bool]] = {}
+        # commit → (parents seen so far, the newest date behind it, backdated spans behind it)
+        self.waiting: dict[str, tuple[int, int | None, Spans]] = {}
 
     def next(self, sha_prefix: bytes) -> _Member:
         """The next commit, which must be the one ``sha_prefix`` names."""
@@ -224,12 +248,16 @@ class _Family:
         if not sha_prefix.startswith(sha.encode()):
             raise LineageUnsupported("git rev-list and git log list commits in different orders")
         time = int(when)
-        parents, newest, ordered = self.waiting.pop(sha, (0, time, True))
-        own = ordered and time >= newest  # and this commit is no older than its parents
+        parents, newest, behind = self.waiting.pop(sha, (0, None, ()))
+        spans = behind
+        if newest is not None and time < newest:  # dated before one of its ancestors
+            spans = _union(behind, ((time, newest),))
+        reach = time if newest is None else max(time, newest)
         for child in children:
-            seen, top, fine = self.waiting.get(child, (0, time, True))
-            self.waiting[child] = (seen + 1, max(top, time), fine and own)
-        return _Member(parents, len(children), ordered)
+            seen, top, known = self.waiting.get(child, (0, None, ()))
+            self.waiting[child] = (seen + 1, reach if top is None else max(top, reach),
+                                   _union(known, spans))
+        return _Member(parents, len(children), behind)
 
 
 def history_diffs(root: str, head: str, keep: Container[str], warnings: list[str]
