@@ -338,6 +338,19 @@ def test_a_date_going_backwards_across_the_window_sends_the_fix_to_git_blame(rep
         assert settled[fix.sha].candidates == candidates
 
 
+def test_backdated_spans_join_and_stay_bounded() -> None:
+    union = changes_lineage._union
+    assert union(((1, 5),), ((3, 8),)) == ((1, 8),)
+    assert union(((1, 2),), ((4, 5),)) == ((1, 2), (4, 5))
+    assert union(((1, 2),), ()) == ((1, 2),) and union((), ((1, 2),)) == ((1, 2),)
+    many = tuple((10 * i, 10 * i + 1 + i % 3) for i in range(40))
+    joined = union(many[:20], many[20:])
+    assert len(joined) == changes_lineage.MAX_SPANS
+    # a start inside a span still is (more fixes go to git blame, never fewer)
+    assert all(any(after < start <= until for after, until in joined)
+               for low, high in many for start in range(low + 1, high + 1))
+
+
 def _dated(when: int) -> dict[str, str]:
     return {"GIT_COMMITTER_DATE": f"@{when} +0000", "GIT_AUTHOR_DATE": f"@{when} +0000"}
 
