@@ -103,10 +103,26 @@ def _same_everywhere(clones: dict[str, Path], args: list[str],
     for name in ("clone", "bare", "mirror"):
         code, out, err = _run([args[0], "-C", str(clones[name]), *args[1:]], capsys)
         assert (code, err) == (0, ""), name
-        outputs[name] = out
+        outputs[name] = _policy_said(out, name, clones) if args[0] == "origin" else out
     assert outputs["bare"] == outputs["clone"]
     assert outputs["mirror"] == outputs["clone"]
     return outputs["clone"]
+
+
+def _policy_said(out: str, name: str, clones: dict[str, Path]) -> str:
+    """``origin``'s output without where its policy was read, after checking that: the clone's
+    work tree, HEAD's commit in a bare or mirror clone (not the decoy lying there)."""
+    where = ".vetgate.yaml (work tree)"
+    if name != "clone":
+        head = subprocess.run(["git", "-C", str(clones[name]), "rev-parse", "HEAD"], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        where = f".vetgate.yaml@{head[:12]} (HEAD)"
+    if out.startswith("{"):
+        data = json.loads(out)
+        assert (data.pop("policy_source"), data.pop("policy_notes")) == (where, []), name
+        return json.dumps(data)
+    assert out.endswith(f"\npolicy: {where}\n"), name
+    return out.removesuffix(f"policy: {where}\n")
 
 
 @pytest.mark.parametrize("args", [["origin", "HEAD~4..HEAD"], ["origin"],
@@ -339,6 +355,11 @@ def test_the_real_bundle_reads_the_same_bare(tmp_path: Path,
         code, out, err = _run(["origin", "-C", str(where), "HEAD~150..HEAD", "--format", "json"],
                               capsys)
         assert (code, err) == (0, "")
-        outputs.append(out)
+        outputs.append(json.loads(out))
+    head = subprocess.run(["git", "-C", str(bare), "rev-parse", "HEAD"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    assert [data.pop("policy_source") for data in outputs] == [
+        "the built-in default policy: the work tree has no .vetgate.yaml",
+        f"the built-in default policy: commit {head[:12]} (HEAD) has no .vetgate.yaml"]
     assert outputs[0] == outputs[1]
-    assert sum(c["origin"] == "ai" for c in json.loads(outputs[0])["commits"]) > 10
+    assert sum(c["origin"] == "ai" for c in outputs[0]["commits"]) > 10

@@ -13,6 +13,8 @@ from conftest import GitRepo
 from vetgate.main import main
 
 CLAUDE_TRAILER = "Co-Authored-By: Claude <noreply@anthropic.com>"
+NO_POLICY = "the built-in default policy: the work tree has no .vetgate.yaml"
+NO_STAGED_POLICY = "built-in default: the index has no .vetgate.yaml"
 
 
 def run(repo: GitRepo, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -29,6 +31,8 @@ def test_default_is_head(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> N
     assert out == (
         f"{head[:10]}  ai  Claude Code  Add login throttling\n"
         f"    trailer, message line 5: {CLAUDE_TRAILER}  (Claude Code)\n"
+        "\n"
+        f"policy: {NO_POLICY}\n"
     )
 
 
@@ -46,7 +50,8 @@ def test_range_lists_every_commit_oldest_first(repo: GitRepo,
     assert lines[2] == f"{ai[:10]}  ai  aider  aider: refactor"
     assert lines[4] == f"{declared[:10]}  human  -  hand written"
     assert lines[5] == "    trailer, message line 3: AI-Assisted: no  (human declaration)"
-    assert lines[-1] == "3 commits: 1 ai, 1 human, 1 unknown (unknown counts as human)"
+    assert lines[-2:] == ["3 commits: 1 ai, 1 human, 1 unknown (unknown counts as human)",
+                          f"policy: {NO_POLICY}"]
 
 
 def test_json_items(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -59,7 +64,7 @@ def test_json_items(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
         "evidence": [{"detector": "identity", "kind": "ai", "tool": "Cursor",
                       "detail": "Cursor Agent <cursoragent@cursor.com>", "where": "author",
                       "source": "builtin"}],
-    }]}
+    }], "policy_source": NO_POLICY, "policy_notes": []}
 
 
 def test_pending_commit_with_message_file_and_env(
@@ -106,7 +111,7 @@ def test_notes_and_traces_are_read(repo: GitRepo, capsys: pytest.CaptureFixture[
     assert code == 0
     assert "    refs/notes/ai: git-ai note: cursor, 1 lines  (Cursor)" in out
     assert "    .agent-trace/traces.jsonl: agent trace: cursor, 1 lines (ai)  (Cursor)" in out
-    assert out.splitlines()[-1].startswith("3 commits: 2 ai, 0 human, 1 unknown")
+    assert out.splitlines()[-2].startswith("3 commits: 2 ai, 0 human, 1 unknown")
 
 
 def test_policy_origin_settings_apply(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -190,14 +195,18 @@ def test_pending_text_shows_environment(repo: GitRepo, capsys: pytest.CaptureFix
     monkeypatch.setenv("CLAUDECODE", "1")
     code, out, _ = run(repo, "--staged", capsys=capsys)
     assert (code, out) == (0, "pending  ai  Claude Code\n"
-                              "    environment CLAUDECODE=1  (Claude Code)\n")
+                              "    environment CLAUDECODE=1  (Claude Code)\n"
+                              "\n"
+                              f"policy: {NO_STAGED_POLICY}\n")
 
 
 def test_empty_range(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
     repo.commit("base", {"a.txt": "a\n"})
-    assert run(repo, "HEAD..HEAD", capsys=capsys) == (0, "no commits in HEAD..HEAD\n", "")
+    assert run(repo, "HEAD..HEAD", capsys=capsys) == (
+        0, f"no commits in HEAD..HEAD\n\npolicy: {NO_POLICY}\n", "")
     code, out, _ = run(repo, "HEAD..HEAD", "--format", "json", capsys=capsys)
-    assert (code, json.loads(out)) == (0, {"commits": []})
+    assert (code, json.loads(out)) == (0, {"commits": [], "policy_source": NO_POLICY,
+                                           "policy_notes": []})
 
 
 def test_terminal_without_unicode_does_not_crash(repo: GitRepo) -> None:

@@ -176,3 +176,19 @@ def test_staged_report_names_the_index_and_a_differing_work_tree(weakened_work_t
     assert "· policy: .vetgate.yaml (index: the policy the commit will carry)\n" in proc.stdout
     assert ("· note: the work tree's .vetgate.yaml differs from the index; the index's copy "
             "(what the commit will carry) judged\n") in proc.stdout
+
+
+def test_a_policy_file_outside_the_repository_is_named_as_a_file(repo: GitRepo,
+                                                                   tmp_path: Path) -> None:
+    """`check --staged --policy FILE` (a file the caller chose, read where it is): named as the
+    file it is, as `origin` and `audit` name it, not as part of the work tree."""
+    import json
+
+    given = tmp_path / "elsewhere" / "team.yaml"
+    given.parent.mkdir()
+    given.write_text(POLICY, encoding="utf-8")
+    repo.commit("base", {"README.md": "r\n"})
+    repo.write("notes.txt", "n\n")
+    repo.git("add", "notes.txt")
+    data = json.loads(_check(repo, "--staged", "--policy", str(given), "--format", "json").stdout)
+    assert data["policy_source"] == f"{os.path.realpath(given)} (file)"

@@ -13,7 +13,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 from vetgate.changes.model import Commit
 from vetgate.errors import EXIT_PASS, UsageError
@@ -26,20 +26,26 @@ if TYPE_CHECKING:
 SHORT_SHA = 10
 
 
-def _origin_config(root: str, policy: Sequence[str] | None) -> OriginConfig:
-    from vetgate.gate.policy import load_policy_at
+class Judged(NamedTuple):
+    """What ``origin`` prints: the verdicts, the origin settings they were reached by, and which
+    policy those came from (``policy_source``; ``notes`` when that needs a word more)."""
 
-    return load_policy_at(root, policy, None).origin
+    origins: list[CommitOrigin]
+    config: OriginConfig
+    policy_source: str
+    notes: tuple[str, ...] = ()
 
 
 def _history_config(root: HistoryRoot, policy: Sequence[str] | None, spec: str
-                    ) -> OriginConfig:
-    """The origin settings of the policy a history reads by: the work tree's, or in a bare
-    repository the one committed at HEAD (``gate.policy.load_history_policy``)."""
+                    ) -> tuple[OriginConfig, str]:
+    """The origin settings of the policy a history reads by, and where it was read: the work
+    tree's, or in a bare repository the one committed at HEAD
+    (``gate.policy.load_history_policy``, ``describe_policy``)."""
     from vetgate.gate.policy import load_history_policy
 
-    return load_history_policy(root, policy, None if spec == "HEAD" else spec,
-                               "origin")[0].origin
+    loaded, source = load_history_policy(root, policy, None if spec == "HEAD" else spec,
+                                         "origin")
+    return loaded.origin, source
 
 
 def _commits(root: str, spec: str) -> tuple[list[Commit], str]:
@@ -80,8 +86,10 @@ def _listing(repo: str, spec: str) -> tuple[HistoryRoot, str, str, bool, GitPipe
     return root, store, shas[-1], bool(refs), start_listing(root.path, args)
 
 
-def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:
-    """The text report: one block per commit, then a one-line summary."""
+def format_text(origins: Sequence[CommitOrigin], config: OriginConfig, policy_source: str = "",
+                policy_notes: Sequence[str] = ()) -> str:
+    """The text report: one block per commit, then a one-line summary for several, and last
+    which policy judged (``policy: ...``, as ``audit`` says it; ``note: ...`` lines after)."""
     out: list[str] = []
     for co in origins:
         sha = co.sha[:SHORT_SHA] if co.sha else "pending"
@@ -112,16 +120,31 @@ def format_text(origins: Sequence[CommitOrigin], config: OriginConfig) -> str:
         out.append("")
         out.append(f"{len(origins)} commits: {counts['ai']} ai, {counts['human']} human, "
                    f"{counts['unknown']} unknown (unknown counts as {config.unknown})")
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n" + policy_lines(policy_source, policy_notes,
+                                            summary=len(origins) > 1)
 
 
-def format_json(origins: Sequence[CommitOrigin]) -> str:
-    """``{"commits": [...]}`` with the same items as ``check --format json``."""
+def policy_lines(policy_source: str, notes: Sequence[str] = (), *, summary: bool = False
+                 ) -> str:
+    """The report's last lines: which policy judged, right under the summary line (else after
+    a blank line), then any notes about it; nothing when no source is given."""
+    if not policy_source:
+        return ""
+    lines = [f"policy: {policy_source}", *(f"note: {note}" for note in notes)]
+    return ("" if summary else "\n") + "\n".join(lines) + "\n"
+
+
+def format_json(origins: Sequence[CommitOrigin], policy_source: str,
+                notes: Sequence[str] = ()) -> str:
+    """``{"commits": [...], "policy_source": "...", "policy_notes": [...]}``: the same commit
+    items as ``check --format json``, and which policy judged (as ``check`` and ``audit`` say
+    it)."""
     import json
 
     from vetgate.provenance.serialize import commit_origin_to_json
 
-    return json.dumps({"commits": [commit_origin_to_json(co) for co in origins]},
+    return json.dumps({"commits": [commit_origin_to_json(co) for co in origins],
+                       "policy_source": policy_source, "policy_notes": list(notes)},
                       indent=2, ensure_ascii=False) + "\n"
 
 
@@ -136,22 +159,22 @@ def run(*, repo: str = ".", rev_range: str | None = None, staged: bool = False,
     if message_file and not staged:
         raise UsageError("--message-file describes the pending commit; add --staged")
     try:
-        origins, config = (_staged(repo, message_file, policy) if staged
-                           else _history(repo, rev_range or "HEAD", policy))
+        judged = (_staged(repo, message_file, policy) if staged
+                  else _history(repo, rev_range or "HEAD", policy))
     finally:
         compiled.use_directory(None)
     if format == "json":
-        output = format_json(origins)
-    elif origins:
-        output = format_text(origins, config)
+        output = format_json(judged.origins, judged.policy_source, judged.notes)
+    elif judged.origins:
+        output = format_text(judged.origins, judged.config, judged.policy_source, judged.notes)
     else:
-        output = f"no commits in {rev_range}\n"
+        output = f"no commits in {rev_range}\n" + policy_lines(judged.policy_source,
+                                                                 judged.notes)
     _write(stdout or sys.stdout, output)
     return EXIT_PASS
 
 
-def _history(repo: str, spec: str, policy: Sequence[str] | None
-             ) -> tuple[list[CommitOrigin], OriginConfig]:
+def _history(repo: str, spec: str, policy: Sequence[str] | None) -> Judged:
     """The origins of the commits ``spec`` names, under the work tree's policy (HEAD's in a
     bare repository). git reads the commits while the policy and the catalog load (from
     vetgate's compiled store)."""
@@ -164,9 +187,10 @@ def _history(repo: str, spec: str, policy: Sequence[str] | None
         from vetgate.changes.git import history_root
 
         where = history_root(repo)
-        config = _history_config(where, policy, spec)
+        config, source = _history_config(where, policy, spec)
         commits, traces_rev = _commits(where.path, spec)
-        return classify_commits(where.path, commits, config, traces_rev=traces_rev), config
+        return Judged(classify_commits(where.path, commits, config, traces_rev=traces_rev),
+                      config, source)
     where, store, traces_rev, notes_refs, listing = started
     # Thousands of small records and no cycles among them: the cycle collector would only walk
     # them again and again (as for a stored policy's unpickling, vetgate.compiled).
@@ -175,34 +199,39 @@ def _history(repo: str, spec: str, policy: Sequence[str] | None
     try:
         with listing:
             compiled.use_directory(store)
-            config = _history_config(where, policy, spec)
+            config, source = _history_config(where, policy, spec)
             from vetgate.provenance.index import builtin_index
 
             builtin_index()  # the catalog, compiled or stored, while git still reads
             commits = listed_commits(listing)
-        return classify_commits(where.path, commits, config, traces_rev=traces_rev,
-                                notes_refs=notes_refs), config
+        return Judged(classify_commits(where.path, commits, config, traces_rev=traces_rev,
+                                       notes_refs=notes_refs), config, source)
     finally:
         if collecting:
             gc.enable()
 
 
-def _staged(repo: str, message_file: str | None, policy: Sequence[str] | None
-            ) -> tuple[list[CommitOrigin], OriginConfig]:
+def _staged(repo: str, message_file: str | None, policy: Sequence[str] | None) -> Judged:
     """The origin of the pending commit: the staged change, the message file and the
-    commit-time environment."""
+    commit-time environment, under the policy the hooks judge it by: the index's (what the
+    commit will carry), or ``--policy`` files; said as ``check --staged`` says it."""
     from vetgate.changes.git import repo_root
     from vetgate.changes.message import configured_comment_char, read_message_file
     from vetgate.changes.pending import staged_change
     from vetgate.gate.origins import classify_commits
+    from vetgate.gate.policy import load_policy_at, policy_source, work_tree_note
 
     root = repo_root(repo)
-    config = _origin_config(root, policy)
+    differs: list[str] = []
+    loaded = load_policy_at(root, policy, None, index=True, differs=differs)
+    config = loaded.origin
+    note = work_tree_note(differs)
     message = (read_message_file(message_file, configured_comment_char(root))
                if message_file else "")
     env = dict(os.environ)
     change = staged_change(root, message=message, env=env)
-    return classify_commits(root, change.commits, config, env=env), config
+    return Judged(classify_commits(root, change.commits, config, env=env), config,
+                  policy_source(loaded, "staged", None, bool(policy)), (note,) if note else ())
 
 
 def _write(stream: TextIO, text: str) -> None:

@@ -269,8 +269,8 @@ def policy_source(policy: Policy, mode: str, rev: str | None, explicit: bool,
     if mode == "staged" and rev is None and not explicit:
         return (f"{files} (index: the policy the commit will carry)" if files else
                 "built-in default: the index has no .vetgate.yaml")
-    if rev is None:
-        return (f"{files} (work tree)" if files else
+    if rev is None:  # the files as describe_policy says them: a work tree's, or given as is
+        return (describe_policy(policy, None) if files else
                 "built-in default: the work tree has no .vetgate.yaml")
     role = "base" if mode in ("range", "ci") and not policy_ref else "--policy-ref"
     shown = rev[:12] if len(rev) in (40, 64) and all(c in "0123456789abcdef" for c in rev) else rev
