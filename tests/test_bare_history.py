@@ -245,7 +245,7 @@ def test_a_bare_repository_whose_head_has_no_policy_says_so(tmp_path: Path,
                         capsys)
     assert code == 0
     data = json.loads(out)
-    assert data["policy_source"] == (f"the built-in default policy: commit {sha[:12]} (HEAD) has "
+    assert data["policy_source"] == (f"built-in default: commit {sha[:12]} (HEAD) has "
                                      "no .vetgate.yaml")
     assert "decoy" not in data["rules"] and data["repository"] == "plain"
 
@@ -359,7 +359,7 @@ def test_the_real_bundle_reads_the_same_bare(tmp_path: Path,
     head = subprocess.run(["git", "-C", str(bare), "rev-parse", "HEAD"], check=True,
                           capture_output=True, text=True).stdout.strip()
     assert [data.pop("policy_source") for data in outputs] == [
-        "the built-in default policy: the work tree has no .vetgate.yaml",
-        f"the built-in default policy: commit {head[:12]} (HEAD) has no .vetgate.yaml"]
+        "built-in default: the work tree has no .vetgate.yaml",
+        f"built-in default: commit {head[:12]} (HEAD) has no .vetgate.yaml"]
     assert outputs[0] == outputs[1]
     assert sum(c["origin"] == "ai" for c in outputs[0]["commits"]) > 10

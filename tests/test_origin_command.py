@@ -13,7 +13,7 @@ from conftest import GitRepo
 from vetgate.main import main
 
 CLAUDE_TRAILER = "Co-Authored-By: Claude <noreply@anthropic.com>"
-NO_POLICY = "the built-in default policy: the work tree has no .vetgate.yaml"
+NO_POLICY = "built-in default: the work tree has no .vetgate.yaml"
 NO_STAGED_POLICY = "built-in default: the index has no .vetgate.yaml"
 
 

@@ -18,7 +18,7 @@ from vetgate.main import main
 # Strict mode: what the policy is shows in every verdict without evidence.
 STRICT = "version: 1\norigin:\n  unknown: ai\nrules: []\n"
 LENIENT = "version: 1\norigin:\n  unknown: human\nrules: []\n"
-NO_POLICY = "the built-in default policy: the work tree has no .vetgate.yaml"
+NO_POLICY = "built-in default: the work tree has no .vetgate.yaml"
 
 
 def run(where: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -108,7 +108,7 @@ def test_a_bare_clone_names_heads_commit(tmp_path: Path,
     subprocess.run(["git", "-C", str(bare), "fetch", "-q", str(origin.path), "main:main"],
                    check=True)
     _, data = text_and_json(bare, capsys=capsys)
-    assert data["policy_source"] == (f"the built-in default policy: commit "
+    assert data["policy_source"] == (f"built-in default: commit "
                                      f"{origin.head()[:12]} (HEAD) has no .vetgate.yaml")
 
 

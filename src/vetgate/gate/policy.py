@@ -223,13 +223,18 @@ def _unstaged_policy(root: str) -> None:
                          f"{DEFAULT_POLICY_FILE}`) or move it away")
 
 
+def default_source(where: str) -> str:
+    """What every report says when the built-in default policy judged: where vetgate looked
+    (``the index``, ``the work tree``, ``commit 1a2b3c4d5e6f (HEAD)``) had none."""
+    return f"built-in default: {where} has no .vetgate.yaml"
+
+
 def describe_policy(policy: Policy, rev: str | None, name: str | None = None) -> str:
     """Where ``policy`` was read, for reports: ``.vetgate.yaml (work tree)``,
     ``.vetgate.yaml@1a2b3c4d5e6f (HEAD)``, or the built-in default."""
     shown = f" ({name})" if name and rev and not rev.startswith(name) else ""
     if not policy.files:
-        where = "the work tree" if rev is None else f"commit {rev[:12]}{shown}"
-        return f"the built-in default policy: {where} has no .vetgate.yaml"
+        return default_source("the work tree" if rev is None else f"commit {rev[:12]}{shown}")
     files = ", ".join(policy.files)
     if rev is None:
         # A file outside the repository (an absolute path) is no part of the work tree.
@@ -268,14 +273,14 @@ def policy_source(policy: Policy, mode: str, rev: str | None, explicit: bool,
     files = ", ".join(policy.files)
     if mode == "staged" and rev is None and not explicit:
         return (f"{files} (index: the policy the commit will carry)" if files else
-                "built-in default: the index has no .vetgate.yaml")
+                default_source("the index"))
     if rev is None:  # the files as describe_policy says them: a work tree's, or given as is
         return (describe_policy(policy, None) if files else
-                "built-in default: the work tree has no .vetgate.yaml")
+                default_source("the work tree"))
     role = "base" if mode in ("range", "ci") and not policy_ref else "--policy-ref"
     shown = rev[:12] if len(rev) in (40, 64) and all(c in "0123456789abcdef" for c in rev) else rev
     if not files:
-        return f"built-in default: the {role} commit {shown} has no .vetgate.yaml"
+        return default_source(f"the {role} commit {shown}")
     return f"{files}@{shown} ({role})"
 
 
