@@ -389,8 +389,7 @@ COMMITS_PER_FIX = 100
 
 
 def _forward(root: str, head: str, fixes: Sequence[FixCommit], max_age: int | None,
-             workers: int = 1
-             ) -> dict[str, FixBlame]:
+             workers: int = 1) -> dict[str, FixBlame]:
     """The fixes the forward pass settles (none when it does not pay or cannot follow)."""
     from vetgate.audit import lineage
     from vetgate.changes.lineage import LineageUnsupported
