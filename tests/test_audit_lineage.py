@@ -27,6 +27,7 @@ from vetgate.audit.szz import (
 from vetgate.changes import blame
 from vetgate.changes import lineage as changes_lineage
 from vetgate.changes.git import git_stream
+from vetgate.errors import GitError
 
 T0 = 1_700_000_000
 
@@ -253,6 +254,23 @@ def test_docstring_answers_merge_across_batches_and_a_closed_worker_is_gone(
     stopped.ask(sha, "m.py", [1])
     stopped.close()  # the pass failed: the worker is stopped and reaped, its answers dropped
     assert stopped._worker is None and stopped._out is None
+
+
+def test_a_failing_docstring_worker_hands_its_own_error_back(
+        repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    sha = repo.commit("feat: doc", {"m.py": '"""Doc."""\n'})
+
+    def fail(root: str, asked: object, answers: object) -> None:
+        raise GitError("cannot read m.py: the object is missing")
+
+    monkeypatch.setattr(docstrings, "_answer", fail)  # the forked worker inherits it
+    monkeypatch.setattr(docstrings, "BATCH", 1)
+    asking = docstrings.DocstringLines(str(repo.path), 2)
+    with pytest.raises(GitError, match=r"^cannot read m\.py: the object is missing$"):
+        for _ in range(2000):  # until a write finds the worker gone, or the end asks it
+            asking.ask(sha, "m.py", [1])
+        asking.answers()
+    asking.close()
 
 
 @pytest.mark.parametrize("skew", [0.0, 0.1])

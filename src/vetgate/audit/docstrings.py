@@ -14,6 +14,7 @@ answer never depends on where it was computed: the same function, on the same by
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import threading
@@ -77,8 +78,18 @@ class DocstringLines:
 
     def _send(self) -> None:
         assert self._out is not None
-        pickle.dump(self._asked, self._out, protocol=pickle.HIGHEST_PROTOCOL)
-        self._out.flush()
+        try:
+            pickle.dump(self._asked, self._out, protocol=pickle.HIGHEST_PROTOCOL)
+            self._out.flush()
+        except BrokenPipeError:
+            # The worker stopped early: its own error (handed back by result()) says why.
+            with contextlib.suppress(OSError):
+                self._out.close()
+            self._out = None
+            worker, self._worker = self._worker, None
+            assert worker is not None
+            worker.result()
+            raise  # pragma: no cover - a worker that ended early without an error
         self._asked = {}
 
     def answers(self) -> dict[Key, frozenset[int]]:
@@ -92,10 +103,11 @@ class DocstringLines:
                         answers)
             self._asked = {}
             return answers
-        assert self._out is not None
         if self._asked:
             self._send()
-        self._out.close()
+        assert self._out is not None
+        with contextlib.suppress(BrokenPipeError):  # a worker that failed: result() says why
+            self._out.close()
         self._out = None
         worker, self._worker = self._worker, None
         return worker.result()
