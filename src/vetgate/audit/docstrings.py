@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import threading
 from collections.abc import Iterable, Mapping
 
 from vetgate.audit.szz import docstring_lines
@@ -50,8 +49,9 @@ class DocstringLines:
         self._asked: dict[Key, set[int]] = {}  # not yet sent (or, in place: all of them)
         self._out = None
         self._worker = None
-        if workers > 1 and hasattr(os, "fork") and threading.active_count() == 1:
-            from vetgate.audit.spool import Forked
+        from vetgate.audit.spool import Forked, can_fork
+
+        if workers > 1 and can_fork():
 
             incoming, outgoing = os.pipe()
 

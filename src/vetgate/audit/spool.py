@@ -105,10 +105,16 @@ class Forked(Generic[_T]):
             self._file.close()
 
 
+def can_fork() -> bool:
+    """True where the platform forks and no other thread runs (forking a threaded process can
+    deadlock the child)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 def background(work: Callable[[], _T]) -> Forked[_T] | Background[_T]:
-    """``work()`` beside this process's own: forked where the platform forks and no other
-    thread runs (forking a threaded process can deadlock the child), else in a thread."""
-    if hasattr(os, "fork") and threading.active_count() == 1:
+    """``work()`` beside this process's own: forked where it can be (``can_fork``), else in a
+    thread."""
+    if can_fork():
         return Forked(work)
     return Background(work)
 
