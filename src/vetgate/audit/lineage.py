@@ -264,8 +264,8 @@ def forward_blames(root: str, head: str, fixes: Sequence[FixCommit],
 
 
 class _Pending:
-    """A fix whose removed lines' owners are known; Python docstrings are left out at the end,
-    when the files are read in one batch, and so are owners dated before ``since``."""
+    """A fix whose removed lines' owners are known; its Python docstring lines (worked out by
+    ``audit.docstrings``) and owners dated before ``since`` are left out at the end."""
 
     __slots__ = ("files", "fix", "since", "source")
 

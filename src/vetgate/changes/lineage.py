@@ -145,7 +145,6 @@ class _Section:
         self.sha = sha
         self.parents = parents
         self.member = member
-        self.children = member.children
         self.against = against
         self.raw: list[tuple[str, str | None, str | None, bool, bool]] = []
         self.hunks: dict[str, list[tuple[int, int, int, int]]] = {}  # new (or deleted) path
@@ -174,8 +173,8 @@ class _Section:
             files.append(FileDelta(old, new, hunks, renamed=kind == "R",
                                    identical=same and not hunks, opaque=opaque))
         patch = b"".join(self.patch).split(b"\n") if self.patch is not None else ()
-        return DiffSection(self.sha, self.parents, self.children, self.against, tuple(files),
-                           tuple(patch), self.member.backdated)
+        return DiffSection(self.sha, self.parents, self.member.children, self.against,
+                           tuple(files), tuple(patch), self.member.backdated)
 
 
 def _header(line: bytes, count: int) -> tuple[str, tuple[str, ...], str | None]:
