@@ -13,12 +13,13 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NamedTuple, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from vetgate.changes.model import Commit
 from vetgate.errors import EXIT_PASS, UsageError
 from vetgate.policy.model import OriginConfig
 from vetgate.provenance.model import CommitOrigin
+from vetgate.records import frozen
 
 if TYPE_CHECKING:
     from vetgate.changes.git import GitPipe, HistoryRoot
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 SHORT_SHA = 10
 
 
-class Judged(NamedTuple):
+@frozen
+class Judged:
     """What ``origin`` prints: the verdicts, the origin settings they were reached by, and which
     policy those came from (``policy_source``; ``notes`` when that needs a word more)."""
 
